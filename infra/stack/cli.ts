@@ -1,0 +1,87 @@
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import { isStackError } from './errors.ts'
+import { logFile } from './processes.ts'
+import { componentNamed, down, status, up } from './stack.ts'
+
+const usage = 'usage: npm run stack -- up | down | status | logs <component> [-f]   (npm start = up, then Ctrl-C stops)'
+
+async function printStatus(): Promise<void> {
+  for (const state of await status()) {
+    const mark = state.healthy ? 'up     ' : state.pid ? 'unready' : 'down   '
+    console.log(`  ${mark} ${state.description}${state.pid ? `  (pid ${state.pid})` : ''}`)
+  }
+}
+
+async function showLog(name: string | undefined, follow: boolean): Promise<void> {
+  if (!name) throw new Error(`which log? ${usage}`)
+  componentNamed(name)
+  const file = logFile(name)
+  if (!existsSync(file)) throw new Error(`no log yet for ${name} (${file})`)
+  const size = statSync(file).size
+  // Print the tail, then keep following if asked.
+  let position = Math.max(0, size - 64 * 1024)
+  const pump = () =>
+    new Promise<void>((resolve) => {
+      const end = statSync(file).size
+      if (end <= position) return resolve()
+      createReadStream(file, { start: position, end: end - 1 })
+        .on('end', () => {
+          position = end
+          resolve()
+        })
+        .pipe(process.stdout, { end: false })
+    })
+  await pump()
+  while (follow) {
+    await new Promise((r) => setTimeout(r, 500))
+    await pump()
+  }
+}
+
+async function foreground(): Promise<void> {
+  const started = await up((line) => console.log(line))
+  console.log('\ngrimOS Events local stack is up:')
+  await printStatus()
+  console.log('\nCtrl-C stops what this command started.')
+  let stopping = false
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    console.log('\nstopping...')
+    const stopped = await down(started)
+    console.log(stopped.length ? `stopped: ${stopped.join(', ')}` : 'nothing to stop')
+    process.exit(0)
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  setInterval(() => {}, 1 << 30)
+}
+
+async function main(): Promise<void> {
+  const [command = 'status', ...rest] = process.argv.slice(2)
+  switch (command) {
+    case 'start':
+      return foreground()
+    case 'up':
+      await up((line) => console.log(line))
+      return printStatus()
+    case 'down': {
+      const stopped = await down()
+      console.log(stopped.length ? `stopped: ${stopped.join(', ')}` : 'nothing was running')
+      return
+    }
+    case 'status':
+      return printStatus()
+    case 'logs':
+      return showLog(rest.find((a) => !a.startsWith('-')), rest.includes('-f') || rest.includes('--follow'))
+    default:
+      throw new Error(usage)
+  }
+}
+
+main().catch((error: unknown) => {
+  // People read this: one line, never a stack trace. Unexpected errors still say where they came from.
+  const message = isStackError(error) ? error.message : `stack: ${(error as Error).message ?? String(error)}`
+  console.error(`error: ${message}`)
+  process.exit(1)
+})

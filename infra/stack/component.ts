@@ -1,0 +1,13 @@
+/** One long-running part of the local stack (the broker, the registry, later the services). */
+export interface Component {
+  name: string
+  /** One line for the status table: what it is and where it listens. */
+  describe(): string
+  /** Ports it binds, keyed by the env var that moves each one. */
+  ports: Record<string, number>
+  /** Downloads and configures what is needed, then says how to run it. */
+  launch(): Promise<{ command: string; args: string[]; env?: Record<string, string> }>
+  isHealthy(): Promise<boolean>
+  /** Components that must be healthy first. */
+  dependsOn?: string[]
+}

@@ -1,0 +1,72 @@
+import type { Component } from './component.ts'
+import { stackConfig } from './config.ts'
+import { StackError } from './errors.ts'
+import { kafkaComponent } from './kafka.ts'
+import { logFile, requireFreePorts, runningPid, spawnBackground, stopProcess, waitFor } from './processes.ts'
+import { registryComponent } from './registry.ts'
+
+/** In start order; `down` walks it backwards. Later issues append the services and the console. */
+export const components: Component[] = [kafkaComponent, registryComponent]
+
+export interface ComponentState {
+  name: string
+  description: string
+  pid: number | undefined
+  healthy: boolean
+}
+
+export async function status(): Promise<ComponentState[]> {
+  return Promise.all(
+    components.map(async (component) => {
+      const pid = runningPid(component.name)
+      const healthy = pid !== undefined && (await component.isHealthy().catch(() => false))
+      return { name: component.name, description: component.describe(), pid, healthy }
+    }),
+  )
+}
+
+/**
+ * Brings every component up, reusing those already running (idempotent).
+ * Returns the names of the components this call started, so a caller can stop just those.
+ */
+export async function up(onProgress: (line: string) => void = () => {}): Promise<string[]> {
+  const started: string[] = []
+  for (const component of components) {
+    const existing = runningPid(component.name)
+    if (existing !== undefined) {
+      onProgress(`${component.name}: already running (pid ${existing}), waiting until healthy`)
+      await waitFor(component.name, component.isHealthy, stackConfig.readyTimeoutMs, existing)
+      continue
+    }
+    await requireFreePorts(component.name, component.ports)
+    onProgress(`${component.name}: preparing (first run downloads from Maven Central)`)
+    const spec = await component.launch()
+    const pid = spawnBackground({ name: component.name, ...spec })
+    started.push(component.name)
+    onProgress(`${component.name}: started (pid ${pid}), log ${logFile(component.name)}`)
+    try {
+      await waitFor(component.name, component.isHealthy, stackConfig.readyTimeoutMs, pid)
+    } catch (error) {
+      await stopProcess(component.name)
+      throw error
+    }
+    onProgress(`${component.name}: healthy`)
+  }
+  return started
+}
+
+/** Stops the named components (all by default) in reverse start order. Returns those it stopped. */
+export async function down(names: string[] = components.map((c) => c.name)): Promise<string[]> {
+  const stopped: string[] = []
+  for (const component of [...components].reverse()) {
+    if (!names.includes(component.name)) continue
+    if (await stopProcess(component.name)) stopped.push(component.name)
+  }
+  return stopped
+}
+
+export function componentNamed(name: string): Component {
+  const component = components.find((c) => c.name === name)
+  if (!component) throw new StackError(`unknown component "${name}"; known: ${components.map((c) => c.name).join(', ')}`)
+  return component
+}
