@@ -54,7 +54,8 @@ async function foreground(): Promise<void> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
-  setInterval(() => {}, 1 << 30)
+  // Keep the process alive until a signal arrives; the stack runs in other processes.
+  setInterval(() => undefined, 1 << 30)
 }
 
 async function main(): Promise<void> {
@@ -73,7 +74,10 @@ async function main(): Promise<void> {
     case 'status':
       return printStatus()
     case 'logs':
-      return showLog(rest.find((a) => !a.startsWith('-')), rest.includes('-f') || rest.includes('--follow'))
+      return showLog(
+        rest.find((a) => !a.startsWith('-')),
+        rest.includes('-f') || rest.includes('--follow'),
+      )
     default:
       throw new Error(usage)
   }

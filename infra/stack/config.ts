@@ -1,5 +1,5 @@
-import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 // One place for where the local stack lives and listens. Every port can be moved with an env var.
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { stackConfig } from './config.ts'
@@ -21,10 +21,14 @@ async function mvn(what: string, args: string[], logName: string): Promise<void>
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string; code?: unknown }
     if (failure.code === 'ENOENT') {
-      throw new StackError(`Maven (mvn) is needed to download ${what} from Maven Central: install it (e.g. apt-get install maven) and retry.`)
+      throw new StackError(
+        `Maven (mvn) is needed to download ${what} from Maven Central: install it (e.g. apt-get install maven) and retry.`,
+      )
     }
     writeFileSync(log, `${failure.stdout ?? ''}${failure.stderr ?? ''}`)
-    throw new StackError(`downloading ${what} from Maven Central failed: check the network or ~/.m2/settings.xml, then retry (details: ${log}).`)
+    throw new StackError(
+      `downloading ${what} from Maven Central failed: check the network or ~/.m2/settings.xml, then retry (details: ${log}).`,
+    )
   }
 }
 
@@ -41,7 +45,14 @@ export async function ensureKafkaJars(): Promise<string> {
   rmSync(libs, { recursive: true, force: true })
   await mvn(
     `Apache Kafka ${stackConfig.kafka.version}`,
-    ['-q', '-f', stackConfig.kafka.pom, `${dependencyPlugin}:copy-dependencies`, `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+    [
+      '-q',
+      '-f',
+      stackConfig.kafka.pom,
+      `${dependencyPlugin}:copy-dependencies`,
+      `-DoutputDirectory=${libs}`,
+      '-DincludeScope=runtime',
+    ],
     'fetch-kafka',
   )
   if (!readdirSync(libs).some((jar) => jar.startsWith('kafka_2.13-'))) {
@@ -69,7 +80,9 @@ export async function ensureRegistryApp(): Promise<string> {
   try {
     await run('tar', ['-xzf', archive, '-C', app])
   } catch (error) {
-    throw new StackError(`could not unpack ${archive} (${(error as Error).message.split('\n')[0]}); remove ${dir} and retry.`)
+    throw new StackError(
+      `could not unpack ${archive} (${(error as Error).message.split('\n')[0]}); remove ${dir} and retry.`,
+    )
   }
   rmSync(download, { recursive: true, force: true })
   writeFileSync(join(app, '.fetched'), version)

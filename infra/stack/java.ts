@@ -11,12 +11,18 @@ export interface Jdk {
   major: number
 }
 
+function jdkRoots(): string[] {
+  const configured = process.env.GRIMOS_JDK_ROOTS
+  if (configured !== undefined) return configured.split(':').filter(Boolean)
+  return ['/usr/lib/jvm', '/usr/java', '/opt/java', '/Library/Java/JavaVirtualMachines']
+}
+
 // Where JDKs usually live. JAVA_HOME and PATH come first so a user's choice wins over discovery.
 function candidateBinaries(): string[] {
   const found: string[] = []
   if (process.env.JAVA_HOME) found.push(join(process.env.JAVA_HOME, 'bin', 'java'))
   found.push('java')
-  for (const root of ['/usr/lib/jvm', '/usr/java', '/opt/java', '/Library/Java/JavaVirtualMachines']) {
+  for (const root of jdkRoots()) {
     if (!existsSync(root)) continue
     for (const entry of readdirSync(root)) {
       for (const bin of [join(root, entry, 'bin', 'java'), join(root, entry, 'Contents', 'Home', 'bin', 'java')]) {
@@ -56,7 +62,9 @@ export async function findJava(minMajor: number, purpose: string, overrideEnv: s
   if (override) {
     const jdk = await probe(join(override, 'bin', 'java'))
     if (!jdk || jdk.major < minMajor) {
-      throw new StackError(`${overrideEnv}=${override} is not a Java ${minMajor}+ home; ${purpose} needs Java ${minMajor} or newer.`)
+      throw new StackError(
+        `${overrideEnv}=${override} is not a Java ${minMajor}+ home; ${purpose} needs Java ${minMajor} or newer.`,
+      )
     }
     return jdk
   }

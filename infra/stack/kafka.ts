@@ -4,11 +4,11 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Admin } from '@platformatic/kafka'
+import type { Component } from './component.ts'
 import { kafkaBootstrap, stackConfig } from './config.ts'
 import { ensureKafkaJars } from './downloads.ts'
 import { StackError } from './errors.ts'
 import { findJava } from './java.ts'
-import type { Component } from './component.ts'
 
 const run = promisify(execFile)
 const { kafka, host } = stackConfig
@@ -55,16 +55,15 @@ logger.controller.name = state.change.logger
 logger.controller.level = WARN
 `
 
-async function prepare(): Promise<string> {
+async function prepare(java: string): Promise<string> {
   const libs = await ensureKafkaJars()
   mkdirSync(kafka.dir, { recursive: true })
   writeFileSync(configFile, serverProperties())
   writeFileSync(log4jFile, log4j2)
   if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const jdk = await findJava(17, 'Apache Kafka 4', 'GRIMOS_KAFKA_JAVA_HOME')
     const clusterId = randomBytes(16).toString('base64url')
     try {
-      await run(jdk.java, [...jvmArgs(libs), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile])
+      await run(java, [...jvmArgs(libs), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile])
     } catch (error) {
       const detail = ((error as { stderr?: string }).stderr ?? String(error)).trim().split('\n').at(-1)
       throw new StackError(`formatting Kafka storage in ${dataDir} failed: ${detail}`)
@@ -88,7 +87,12 @@ function jvmArgs(libs: string): string[] {
 
 /** A real metadata round trip: the broker answers and knows its own controller quorum. */
 export async function kafkaAnswers(timeoutMs = 3000): Promise<boolean> {
-  const admin = new Admin({ clientId: 'grimos-stack', bootstrapBrokers: [kafkaBootstrap], timeout: timeoutMs, retries: 0 })
+  const admin = new Admin({
+    clientId: 'grimos-stack',
+    bootstrapBrokers: [kafkaBootstrap],
+    timeout: timeoutMs,
+    retries: 0,
+  })
   try {
     const metadata = await admin.metadata({ topics: [] })
     return metadata.brokers.size > 0
@@ -102,8 +106,8 @@ export const kafkaComponent: Component = {
   describe: () => `Apache Kafka ${kafka.version} (KRaft, broker+controller)  ${kafkaBootstrap}`,
   ports: { GRIMOS_KAFKA_PORT: kafka.port, GRIMOS_KAFKA_CONTROLLER_PORT: kafka.controllerPort },
   async launch() {
-    const libs = await prepare()
     const jdk = await findJava(17, 'Apache Kafka 4', 'GRIMOS_KAFKA_JAVA_HOME')
+    const libs = await prepare(jdk.java)
     return { command: jdk.java, args: [...jvmArgs(libs), 'kafka.Kafka', configFile] }
   },
   isHealthy: () => kafkaAnswers(),

@@ -50,7 +50,8 @@ export function spawnBackground(spec: SpawnSpec): number {
     stdio: ['ignore', out, out],
   })
   closeSync(out)
-  if (child.pid === undefined) throw new StackError(`could not start ${spec.name} (${spec.command}); see ${logFile(spec.name)}`)
+  if (child.pid === undefined)
+    throw new StackError(`could not start ${spec.name} (${spec.command}); see ${logFile(spec.name)}`)
   child.unref()
   writeFileSync(pidFile(spec.name), String(child.pid))
   return child.pid

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
+import type { Component } from './component.ts'
 import { kafkaBootstrap, registryUrl, stackConfig } from './config.ts'
 import { ensureRegistryApp } from './downloads.ts'
 import { findJava } from './java.ts'
-import type { Component } from './component.ts'
 
 const { registry, host } = stackConfig
 
@@ -14,8 +14,8 @@ export const registryComponent: Component = {
   ports: { GRIMOS_REGISTRY_PORT: registry.port, GRIMOS_REGISTRY_MANAGEMENT_PORT: registry.managementPort },
   dependsOn: ['kafka'],
   async launch() {
-    const app = await ensureRegistryApp()
     const jdk = await findJava(registry.minJava, `Apicurio Registry ${registry.version}`, 'GRIMOS_REGISTRY_JAVA_HOME')
+    const app = await ensureRegistryApp()
     return {
       command: jdk.java,
       args: [`-Xmx${registry.heapMb}m`, '-XX:+UseG1GC', '-jar', join(app, 'quarkus-run.jar')],

@@ -5,6 +5,10 @@ import { kafkaComponent } from './kafka.ts'
 import { logFile, requireFreePorts, runningPid, spawnBackground, stopProcess, waitFor } from './processes.ts'
 import { registryComponent } from './registry.ts'
 
+function ignoreProgress(_line: string): void {
+  // Callers that do not print progress still get errors thrown.
+}
+
 /** In start order; `down` walks it backwards. Later issues append the services and the console. */
 export const components: Component[] = [kafkaComponent, registryComponent]
 
@@ -29,7 +33,7 @@ export async function status(): Promise<ComponentState[]> {
  * Brings every component up, reusing those already running (idempotent).
  * Returns the names of the components this call started, so a caller can stop just those.
  */
-export async function up(onProgress: (line: string) => void = () => {}): Promise<string[]> {
+export async function up(onProgress: (line: string) => void = ignoreProgress): Promise<string[]> {
   const started: string[] = []
   for (const component of components) {
     const existing = runningPid(component.name)
@@ -67,6 +71,7 @@ export async function down(names: string[] = components.map((c) => c.name)): Pro
 
 export function componentNamed(name: string): Component {
   const component = components.find((c) => c.name === name)
-  if (!component) throw new StackError(`unknown component "${name}"; known: ${components.map((c) => c.name).join(', ')}`)
+  if (!component)
+    throw new StackError(`unknown component "${name}"; known: ${components.map((c) => c.name).join(', ')}`)
   return component
 }

@@ -1,0 +1,143 @@
+// The catalogue of every error @grimos/events raises. Codes are stable: services, dashboards and alerts
+// match on them. `retryable` says whether trying the same thing again later can succeed; `httpStatus` is
+// the one place where a library error maps to an HTTP answer. docs/errors.md lists the same codes (a test
+// keeps the two in step).
+
+interface ErrorDefinition {
+  retryable: boolean
+  httpStatus: number
+  summary: string
+}
+
+export const errorCatalogue = {
+  GRIM_CONFIG_INVALID: { retryable: false, httpStatus: 500, summary: 'Options failed validation at construction.' },
+  GRIM_EVENT_INVALID: {
+    retryable: false,
+    httpStatus: 400,
+    summary: 'An event broke the Avro schema or a business rule; names the field and the rule.',
+  },
+  GRIM_EVENT_TYPE_UNKNOWN: { retryable: false, httpStatus: 400, summary: 'The event type is not in the catalog.' },
+  GRIM_SCHEMA_INCOMPATIBLE: {
+    retryable: false,
+    httpStatus: 409,
+    summary: 'The registry refused a schema as incompatible with the versions before it.',
+  },
+  GRIM_SCHEMA_NOT_FOUND: { retryable: false, httpStatus: 404, summary: 'The registry has no schema with that id.' },
+  GRIM_REGISTRY_UNAVAILABLE: {
+    retryable: true,
+    httpStatus: 503,
+    summary: 'The schema registry could not be reached or answered with a server error.',
+  },
+  GRIM_DECODE_FAILED: {
+    retryable: false,
+    httpStatus: 422,
+    summary: 'Bytes are not a valid Confluent-framed Avro record for a known schema.',
+  },
+  GRIM_KAFKA_UNAVAILABLE: {
+    retryable: true,
+    httpStatus: 503,
+    summary: 'The broker could not be reached or refused for now.',
+  },
+  GRIM_PUBLISH_FAILED: {
+    retryable: false,
+    httpStatus: 502,
+    summary: 'The broker refused the event permanently, or every retry until the deadline failed.',
+  },
+  GRIM_QUEUE_FULL: {
+    retryable: true,
+    httpStatus: 503,
+    summary: 'The background publishing queue is at capacity and its policy is to reject.',
+  },
+  GRIM_CLOSED: {
+    retryable: false,
+    httpStatus: 503,
+    summary: 'The publisher or consumer is shut down or shutting down.',
+  },
+  GRIM_OUTBOX_FAILED: {
+    retryable: true,
+    httpStatus: 500,
+    summary: 'Writing to or relaying from the outbox table failed.',
+  },
+  GRIM_HANDLER_FAILED: { retryable: true, httpStatus: 500, summary: 'An event handler reported or threw a failure.' },
+  GRIM_HANDLER_MISSING: { retryable: false, httpStatus: 500, summary: 'No handler is registered for the event type.' },
+  GRIM_DLQ_RECORD_NOT_FOUND: {
+    retryable: false,
+    httpStatus: 404,
+    summary: 'No dead-lettered record at that position.',
+  },
+  GRIM_REPLAY_LIMIT: {
+    retryable: false,
+    httpStatus: 409,
+    summary: 'The record was replayed as often as allowed; replaying again could loop forever.',
+  },
+  GRIM_SHUTDOWN_TIMEOUT: {
+    retryable: false,
+    httpStatus: 503,
+    summary: 'In-flight work did not finish within the shutdown timeout.',
+  },
+} as const satisfies Record<string, ErrorDefinition>
+
+export type GrimErrorCode = keyof typeof errorCatalogue
+
+export interface GrimErrorOptions {
+  cause?: unknown
+  /** Overrides the catalogue's flag when one instance knows better (e.g. a handler's own verdict). */
+  retryable?: boolean
+  details?: Record<string, unknown>
+}
+
+export class GrimError extends Error {
+  override readonly name: string = 'GrimError'
+  readonly code: GrimErrorCode
+  readonly retryable: boolean
+  readonly httpStatus: number
+  readonly details: Record<string, unknown>
+
+  constructor(code: GrimErrorCode, message: string, options: GrimErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    const definition = errorCatalogue[code]
+    this.code = code
+    this.retryable = options.retryable ?? definition.retryable
+    this.httpStatus = definition.httpStatus
+    this.details = options.details ?? {}
+  }
+
+  toJSON() {
+    return { code: this.code, message: this.message, retryable: this.retryable, ...this.details }
+  }
+}
+
+/** A rule broken by one field. `field` is a dotted path such as `data.email`. */
+export interface Violation {
+  field: string
+  rule: string
+  message: string
+}
+
+export class EventValidationError extends GrimError {
+  override readonly name = 'EventValidationError'
+  readonly violations: Violation[]
+
+  constructor(violations: Violation[], eventType?: string) {
+    const first = violations[0]
+    const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : ''
+    const what = eventType ? `${eventType} event` : 'event'
+    super(
+      'GRIM_EVENT_INVALID',
+      `invalid ${what}: ${first?.field ?? '?'} ${first?.message ?? ''} [${first?.rule ?? '?'}]${more}`,
+      {
+        details: { violations },
+      },
+    )
+    this.violations = violations
+  }
+}
+
+export function isGrimError(error: unknown): error is GrimError {
+  return error instanceof GrimError
+}
+
+/** Whether to try again: a GrimError says so itself; anything unknown is assumed transient. */
+export function isRetryable(error: unknown): boolean {
+  return isGrimError(error) ? error.retryable : true
+}

@@ -1,0 +1,309 @@
+// The only module of @grimos/events that touches the Kafka client library (@platformatic/kafka). Everything
+// else sees the small interfaces below, so a librdkafka-based client could replace this file alone.
+// Safety defaults are fixed here, not options: idempotent producer with acks=all, never autocommit
+// (it commits fetched-but-unhandled offsets: at-most-once), classic group protocol.
+import {
+  Admin,
+  Consumer,
+  type Message,
+  type MessagesStream,
+  ProduceAcks,
+  Producer,
+  stringDeserializer,
+  stringSerializer,
+} from '@platformatic/kafka'
+import { GrimError } from '../errors.ts'
+import { resolveOptions } from '../options.ts'
+import { ConnectionOptionsSchema, connectionDefaults, TopicOptionsSchema, topicDefaults } from './options.ts'
+import type {
+  CommitPosition,
+  IncomingRecord,
+  OutgoingRecord,
+  PartitionOffsets,
+  RecordPosition,
+  TopicPartition,
+} from './types.ts'
+
+export type { CommitPosition, IncomingRecord, OutgoingRecord, PartitionOffsets, RecordPosition, TopicPartition }
+export { connectionDefaults, topicDefaults }
+
+export interface ConnectionOptions {
+  bootstrapBrokers?: string[]
+  clientId?: string
+  requestTimeoutMs?: number
+}
+
+const passBuffer = (data?: Buffer) => data
+const serializers = { key: passBuffer, value: passBuffer, headerKey: stringSerializer, headerValue: passBuffer }
+const deserializers = { key: passBuffer, value: passBuffer, headerKey: stringDeserializer, headerValue: passBuffer }
+
+function connection(options: ConnectionOptions | undefined) {
+  const resolved = resolveOptions('kafka connection', ConnectionOptionsSchema, connectionDefaults, options)
+  return {
+    clientId: resolved.clientId,
+    bootstrapBrokers: resolved.bootstrapBrokers,
+    timeout: resolved.requestTimeoutMs,
+    // The client's own retries cover leader moves and metadata refreshes; our callers add backoff on top.
+    retries: 3,
+  }
+}
+
+/** Wraps a client error into our catalogue: the caller decides about retrying by `retryable`. */
+export function kafkaError(action: string, error: unknown): GrimError {
+  const message = error instanceof Error ? error.message : String(error)
+  const nested = (error as { errors?: Error[] })?.errors?.map((e) => e.message).join('; ')
+  const permanent = /TOPIC_AUTHORIZATION|INVALID_TOPIC|RECORD_LIST_TOO_LARGE|MESSAGE_TOO_LARGE|INVALID_RECORD/i.test(
+    `${message} ${nested ?? ''}`,
+  )
+  return new GrimError(
+    permanent ? 'GRIM_PUBLISH_FAILED' : 'GRIM_KAFKA_UNAVAILABLE',
+    `${action}: ${message}${nested ? ` (${nested})` : ''}`,
+    {
+      cause: error,
+    },
+  )
+}
+
+function toHeaderMap(headers: OutgoingRecord['headers']): Map<string, Buffer> | undefined {
+  if (!headers) return undefined
+  const map = new Map<string, Buffer>()
+  for (const [name, value] of Object.entries(headers))
+    map.set(name, typeof value === 'string' ? Buffer.from(value) : value)
+  return map
+}
+
+export class KafkaProducer {
+  readonly #client: Producer<Buffer, Buffer, string, Buffer>
+
+  constructor(options?: ConnectionOptions) {
+    this.#client = new Producer({
+      ...connection(options),
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      serializers,
+    })
+  }
+
+  /** Resolves once the broker acknowledged every record (acks=all). */
+  async send(records: OutgoingRecord[]): Promise<RecordPosition[]> {
+    try {
+      const result = await this.#client.send({
+        messages: records.map((r) => ({
+          topic: r.topic,
+          key: typeof r.key === 'string' ? Buffer.from(r.key) : r.key,
+          value: r.value ?? undefined,
+          headers: toHeaderMap(r.headers),
+          partition: r.partition,
+          timestamp: r.timestamp,
+        })),
+      })
+      return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) }))
+    } catch (error) {
+      throw kafkaError('producing to Kafka failed', error)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close()
+  }
+}
+
+export interface GroupConsumerOptions extends ConnectionOptions {
+  groupId: string
+  sessionTimeoutMs?: number
+  heartbeatIntervalMs?: number
+  maxWaitTimeMs?: number
+  /** Where to start when the group has no committed offset. */
+  fromBeginning?: boolean
+}
+
+export interface RebalanceListener {
+  /** Called before partitions are taken away, so the caller can finish and commit them. */
+  onRevoke(partitions: TopicPartition[]): Promise<void>
+  onAssign(partitions: TopicPartition[]): void
+}
+
+function toIncoming(message: Message<Buffer, Buffer, string, Buffer>): IncomingRecord {
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    timestamp: message.timestamp,
+    key: message.key ?? undefined,
+    value: message.value ?? undefined,
+    headers: message.headers,
+    leaderEpoch: message.leaderEpoch,
+  }
+}
+
+function flatten(assignments: { topic: string; partitions: number[] }[] | null): TopicPartition[] {
+  return (assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })))
+}
+
+/** A consumer-group member that reads with manual commits only. */
+export class KafkaGroupConsumer {
+  readonly #client: Consumer<Buffer, Buffer, string, Buffer>
+  readonly #fromBeginning: boolean
+  #stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined
+  #assigned: TopicPartition[] = []
+
+  constructor(options: GroupConsumerOptions) {
+    this.#fromBeginning = options.fromBeginning ?? true
+    this.#client = new Consumer({
+      ...connection(options),
+      groupId: options.groupId,
+      groupProtocol: 'classic',
+      autocommit: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 20_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+      maxWaitTime: options.maxWaitTimeMs ?? 500,
+      deserializers,
+    })
+  }
+
+  get groupId(): string {
+    return this.#client.groupId
+  }
+
+  get assigned(): TopicPartition[] {
+    return this.#assigned
+  }
+
+  /** Joins the group and yields records in fetch order (per partition: offset order). */
+  async subscribe(topics: string[], listener?: RebalanceListener): Promise<AsyncIterable<IncomingRecord>> {
+    this.#client.on('consumer:group:join', (payload) => {
+      this.#assigned = flatten(payload.assignments ?? null)
+      listener?.onAssign(this.#assigned)
+    })
+    try {
+      this.#stream = await this.#client.consume({
+        topics,
+        autocommit: false,
+        mode: 'committed',
+        fallbackMode: this.#fromBeginning ? 'earliest' : 'latest',
+      })
+    } catch (error) {
+      throw kafkaError(`joining consumer group ${this.#client.groupId} failed`, error)
+    }
+    const stream = this.#stream
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const message of stream) yield toIncoming(message as Message<Buffer, Buffer, string, Buffer>)
+      },
+    }
+  }
+
+  async commit(positions: CommitPosition[]): Promise<void> {
+    if (positions.length === 0) return
+    try {
+      await this.#client.commit({ offsets: positions })
+    } catch (error) {
+      throw kafkaError(`committing offsets for group ${this.#client.groupId} failed`, error)
+    }
+  }
+
+  pause(): void {
+    this.#stream?.pause()
+  }
+
+  resume(): void {
+    this.#stream?.resume()
+  }
+
+  /** Committed offset per partition of `topic` (-1 where the group has committed nothing). */
+  async committed(topic: string, partitions: number[]): Promise<bigint[]> {
+    try {
+      const offsets = await this.#client.listCommittedOffsets({ topics: [{ topic, partitions }] })
+      return offsets.get(topic) ?? partitions.map(() => -1n)
+    } catch (error) {
+      throw kafkaError(`reading committed offsets of group ${this.#client.groupId} failed`, error)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#stream) await this.#stream.close()
+    await this.#client.close()
+  }
+}
+
+export class KafkaAdmin {
+  readonly #client: Admin
+
+  constructor(options?: ConnectionOptions) {
+    this.#client = new Admin(connection(options))
+  }
+
+  /** Creates the topic if it is missing; an existing topic is left as it is. */
+  async ensureTopic(
+    topic: string,
+    layout: { partitions?: number; replicationFactor?: number; minInsyncReplicas?: number; retentionMs?: number } = {},
+  ): Promise<void> {
+    const resolved = resolveOptions(`topic ${topic}`, TopicOptionsSchema, topicDefaults, layout)
+    const existing = await this.listTopics()
+    if (existing.includes(topic)) return
+    const configs = [{ name: 'min.insync.replicas', value: String(resolved.minInsyncReplicas) }]
+    if (resolved.retentionMs !== undefined) configs.push({ name: 'retention.ms', value: String(resolved.retentionMs) })
+    try {
+      await this.#client.createTopics({
+        topics: [topic],
+        partitions: resolved.partitions,
+        replicas: resolved.replicationFactor,
+        configs,
+      })
+    } catch (error) {
+      // Another process may have created it between our check and our request.
+      if (
+        /TOPIC_ALREADY_EXISTS|already exists/i.test(
+          String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''),
+        )
+      )
+        return
+      throw kafkaError(`creating topic ${topic} failed`, error)
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    try {
+      return await this.#client.listTopics()
+    } catch (error) {
+      throw kafkaError('listing topics failed', error)
+    }
+  }
+
+  async deleteTopics(topics: string[]): Promise<void> {
+    if (topics.length === 0) return
+    try {
+      await this.#client.deleteTopics({ topics })
+    } catch (error) {
+      throw kafkaError(`deleting topics ${topics.join(', ')} failed`, error)
+    }
+  }
+
+  /** Earliest and latest offsets of every partition of `topic`. */
+  async partitionOffsets(topic: string): Promise<PartitionOffsets[]> {
+    try {
+      const metadata = await this.#client.metadata({ topics: [topic] })
+      const partitions = [...(metadata.topics.get(topic)?.partitions.keys() ?? [])].map((partition) => ({
+        partitionIndex: partition,
+        timestamp: -2n,
+      }))
+      const [earliest, latest] = await Promise.all(
+        [-2n, -1n].map((timestamp) =>
+          this.#client.listOffsets({
+            topics: [{ name: topic, partitions: partitions.map((p) => ({ ...p, timestamp })) }],
+          }),
+        ),
+      )
+      const low = new Map(earliest?.[0]?.partitions.map((p) => [p.partitionIndex, p.offset]) ?? [])
+      return (latest?.[0]?.partitions ?? [])
+        .map((p) => ({ topic, partition: p.partitionIndex, low: low.get(p.partitionIndex) ?? 0n, high: p.offset }))
+        .sort((a, b) => a.partition - b.partition)
+    } catch (error) {
+      throw kafkaError(`reading offsets of ${topic} failed`, error)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close()
+  }
+}

@@ -1,0 +1,47 @@
+/** A record as our code sees it, whatever client library sits underneath. */
+export interface OutgoingRecord {
+  topic: string
+  key?: Buffer | string
+  value: Buffer | null
+  headers?: Record<string, Buffer | string>
+  partition?: number
+  timestamp?: bigint
+}
+
+export interface RecordPosition {
+  topic: string
+  partition: number
+  offset: bigint
+}
+
+export interface IncomingRecord {
+  topic: string
+  partition: number
+  offset: bigint
+  timestamp: bigint
+  key: Buffer | undefined
+  value: Buffer | undefined
+  headers: Map<string, Buffer>
+  /** Needed to commit safely across leader changes. */
+  leaderEpoch: number
+}
+
+export interface CommitPosition extends TopicPartition {
+  /** The next offset to read, i.e. last handled offset + 1. */
+  offset: bigint
+  leaderEpoch: number
+}
+
+export interface TopicPartition {
+  topic: string
+  partition: number
+}
+
+export interface PartitionOffsets {
+  topic: string
+  partition: number
+  /** Log start (earliest available) offset. */
+  low: bigint
+  /** Log end offset: the offset the next record will get. */
+  high: bigint
+}

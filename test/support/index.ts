@@ -1,0 +1,41 @@
+// Shared test helpers: unique names so tests never collide, and clean-up of what a test created.
+import { randomBytes } from 'node:crypto'
+import { after } from 'node:test'
+import { KafkaAdmin } from '../../packages/events/src/kafka/index.ts'
+
+export const kafkaBootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
+export const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
+export const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+export function uniqueName(prefix: string): string {
+  return `test.${prefix}.${Date.now().toString(36)}.${randomBytes(3).toString('hex')}`
+}
+
+/** Creates a unique topic for this test file and deletes it (and listed companions) when the file ends. */
+export async function createTestTopic(prefix: string, partitions = 3, companions: string[] = []): Promise<string> {
+  const topic = uniqueName(prefix)
+  const admin = new KafkaAdmin({ clientId: 'grimos-tests' })
+  await admin.ensureTopic(topic, { partitions, replicationFactor: 1, minInsyncReplicas: 1 })
+  after(async () => {
+    const existing = await admin.listTopics()
+    const mine = [topic, ...companions.map((suffix) => `${topic}${suffix}`)].filter((t) => existing.includes(t))
+    await admin.deleteTopics(mine)
+    await admin.close()
+  })
+  return topic
+}
+
+/** Polls until `check` holds or the time is up; returns the last value for the assertion message. */
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = await check()
+  while (!ok(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    value = await check()
+  }
+  return value
+}
