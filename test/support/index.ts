@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { after } from 'node:test'
 import { KafkaAdmin } from '../../packages/events/src/kafka/index.ts'
+import { SchemaRegistryClient } from '../../packages/events/src/serde/registry.ts'
 
 export const kafkaBootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
 export const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
@@ -38,4 +39,17 @@ export async function eventually<T>(
     value = await check()
   }
   return value
+}
+
+/** Deletes (permanently) the registry subjects `subjects()` names when the file ends, so test runs leave no schemas. */
+export function deleteSubjectsAfter(subjects: () => Iterable<string>): void {
+  after(async () => {
+    const registry = new SchemaRegistryClient({ registryUrl })
+    for (const subject of new Set(subjects())) {
+      // A subject a test expected the registry to refuse may never have been created.
+      await registry.deleteSubject(subject, true).catch((error: { code?: string }) => {
+        if (error.code !== 'GRIM_SCHEMA_NOT_FOUND') throw error
+      })
+    }
+  })
 }

@@ -58,6 +58,11 @@ export const errorCatalogue = {
     httpStatus: 500,
     summary: 'Writing to or relaying from the outbox table failed.',
   },
+  GRIM_DATABASE_FAILED: {
+    retryable: true,
+    httpStatus: 503,
+    summary: 'The database could not be opened or reached, or a migration failed.',
+  },
   GRIM_HANDLER_FAILED: { retryable: true, httpStatus: 500, summary: 'An event handler reported or threw a failure.' },
   GRIM_HANDLER_MISSING: { retryable: false, httpStatus: 500, summary: 'No handler is registered for the event type.' },
   GRIM_DLQ_RECORD_NOT_FOUND: {
@@ -69,6 +74,12 @@ export const errorCatalogue = {
     retryable: false,
     httpStatus: 409,
     summary: 'The record was replayed as often as allowed; replaying again could loop forever.',
+  },
+  GRIM_REPLAY_REFUSED: {
+    retryable: false,
+    httpStatus: 409,
+    summary:
+      'The dead-lettered record was already replayed or discarded (pass force to act again), or its original topic is unknown.',
   },
   GRIM_SHUTDOWN_TIMEOUT: {
     retryable: false,

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { errorCatalogue, EventValidationError, GrimError, isRetryable } from '../src/errors.ts'
+import { EventValidationError, errorCatalogue, GrimError, isRetryable } from '../src/errors.ts'
 
 test('docs/errors.md lists exactly the codes of the catalogue, with the same flags', () => {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
-  const rows = [...doc.matchAll(/^\| `(GRIM_[A-Z_]+)` \| (yes|no) \| (\d{3}) \|/gm)].map((m) => [m[1], m[2] === 'yes', Number(m[3])])
+  const rows = [...doc.matchAll(/^\| `(GRIM_[A-Z_]+)` \| (yes|no) \| (\d{3}) \|/gm)].map((m) => [
+    m[1],
+    m[2] === 'yes',
+    Number(m[3]),
+  ])
   const expected = Object.entries(errorCatalogue).map(([code, d]) => [code, d.retryable, d.httpStatus])
   assert.deepEqual(rows, expected)
 })
@@ -18,7 +22,10 @@ test('a GrimError carries its code, retryable flag and HTTP status from the cata
 })
 
 test('a validation error names the field and the rule in its message', () => {
-  const error = new EventValidationError([{ field: 'data.email', rule: 'email', message: 'must be a valid email' }], 'user_registered')
+  const error = new EventValidationError(
+    [{ field: 'data.email', rule: 'email', message: 'must be a valid email' }],
+    'user_registered',
+  )
   assert.match(error.message, /data\.email/)
   assert.match(error.message, /\[email\]/)
   assert.equal(error.code, 'GRIM_EVENT_INVALID')

@@ -12,57 +12,36 @@ import {
   stringDeserializer,
   stringSerializer,
 } from '@platformatic/kafka'
-import { GrimError } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
-import { ConnectionOptionsSchema, connectionDefaults, TopicOptionsSchema, topicDefaults } from './options.ts'
+import { coPartitionedAssigner } from './co-partition.ts'
+import { type ConnectionOptions, connection, kafkaError } from './connection.ts'
+import { connectionDefaults, TopicOptionsSchema, topicDefaults } from './options.ts'
+import { KafkaRangeReader } from './range-reader.ts'
 import type {
   CommitPosition,
   IncomingRecord,
   OutgoingRecord,
   PartitionOffsets,
+  PartitionRange,
   RecordPosition,
   TopicPartition,
 } from './types.ts'
 
-export type { CommitPosition, IncomingRecord, OutgoingRecord, PartitionOffsets, RecordPosition, TopicPartition }
-export { connectionDefaults, topicDefaults }
-
-export interface ConnectionOptions {
-  bootstrapBrokers?: string[]
-  clientId?: string
-  requestTimeoutMs?: number
+export type {
+  CommitPosition,
+  ConnectionOptions,
+  IncomingRecord,
+  OutgoingRecord,
+  PartitionOffsets,
+  PartitionRange,
+  RecordPosition,
+  TopicPartition,
 }
+export { connectionDefaults, KafkaRangeReader, kafkaError, topicDefaults }
 
 const passBuffer = (data?: Buffer) => data
 const serializers = { key: passBuffer, value: passBuffer, headerKey: stringSerializer, headerValue: passBuffer }
 const deserializers = { key: passBuffer, value: passBuffer, headerKey: stringDeserializer, headerValue: passBuffer }
-
-function connection(options: ConnectionOptions | undefined) {
-  const resolved = resolveOptions('kafka connection', ConnectionOptionsSchema, connectionDefaults, options)
-  return {
-    clientId: resolved.clientId,
-    bootstrapBrokers: resolved.bootstrapBrokers,
-    timeout: resolved.requestTimeoutMs,
-    // The client's own retries cover leader moves and metadata refreshes; our callers add backoff on top.
-    retries: 3,
-  }
-}
-
-/** Wraps a client error into our catalogue: the caller decides about retrying by `retryable`. */
-export function kafkaError(action: string, error: unknown): GrimError {
-  const message = error instanceof Error ? error.message : String(error)
-  const nested = (error as { errors?: Error[] })?.errors?.map((e) => e.message).join('; ')
-  const permanent = /TOPIC_AUTHORIZATION|INVALID_TOPIC|RECORD_LIST_TOO_LARGE|MESSAGE_TOO_LARGE|INVALID_RECORD/i.test(
-    `${message} ${nested ?? ''}`,
-  )
-  return new GrimError(
-    permanent ? 'GRIM_PUBLISH_FAILED' : 'GRIM_KAFKA_UNAVAILABLE',
-    `${action}: ${message}${nested ? ` (${nested})` : ''}`,
-    {
-      cause: error,
-    },
-  )
-}
 
 function toHeaderMap(headers: OutgoingRecord['headers']): Map<string, Buffer> | undefined {
   if (!headers) return undefined
@@ -115,12 +94,18 @@ export interface GroupConsumerOptions extends ConnectionOptions {
   maxWaitTimeMs?: number
   /** Where to start when the group has no committed offset. */
   fromBeginning?: boolean
+  /**
+   * Give partition N of every subscribed topic to the same member (see co-partition.ts). Needed when two
+   * topics with equal partition counts carry the same keys, e.g. a topic and its retry topic.
+   */
+  coPartitioned?: boolean
 }
 
 export interface RebalanceListener {
   /** Called before partitions are taken away, so the caller can finish and commit them. */
   onRevoke(partitions: TopicPartition[]): Promise<void>
-  onAssign(partitions: TopicPartition[]): void
+  /** `generationId` matches `IncomingRecord.generationId` of records fetched under this assignment. */
+  onAssign(partitions: TopicPartition[], generationId: number): void
 }
 
 function toIncoming(message: Message<Buffer, Buffer, string, Buffer>): IncomingRecord {
@@ -133,6 +118,7 @@ function toIncoming(message: Message<Buffer, Buffer, string, Buffer>): IncomingR
     value: message.value ?? undefined,
     headers: message.headers,
     leaderEpoch: message.leaderEpoch,
+    generationId: (message.metadata?.consumer as { generationId?: number } | undefined)?.generationId,
   }
 }
 
@@ -146,6 +132,8 @@ export class KafkaGroupConsumer {
   readonly #fromBeginning: boolean
   #stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined
   #assigned: TopicPartition[] = []
+  #listener: RebalanceListener | undefined
+  #revoking = false
 
   constructor(options: GroupConsumerOptions) {
     this.#fromBeginning = options.fromBeginning ?? true
@@ -158,7 +146,28 @@ export class KafkaGroupConsumer {
       heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
       maxWaitTime: options.maxWaitTimeMs ?? 500,
       deserializers,
+      ...(options.coPartitioned ? { partitionAssigner: coPartitionedAssigner } : {}),
+      // The classic protocol gives no "about to revoke" callback: the client rejoins right after a heartbeat
+      // says "rebalancing". It does ask for subscription user data before every JoinGroup, while this member
+      // still holds its old generation (commits are accepted), so that is where revocation is announced.
+      protocolsMetadata: async () => {
+        await this.#announceRevoke()
+        return Buffer.alloc(0)
+      },
     })
+  }
+
+  async #announceRevoke(): Promise<void> {
+    // A commit that fails with a stale generation makes the client rejoin from inside our own callback.
+    if (this.#revoking || this.#assigned.length === 0 || !this.#listener) return
+    this.#revoking = true
+    const revoked = this.#assigned
+    this.#assigned = []
+    try {
+      await this.#listener.onRevoke(revoked)
+    } finally {
+      this.#revoking = false
+    }
   }
 
   get groupId(): string {
@@ -171,9 +180,10 @@ export class KafkaGroupConsumer {
 
   /** Joins the group and yields records in fetch order (per partition: offset order). */
   async subscribe(topics: string[], listener?: RebalanceListener): Promise<AsyncIterable<IncomingRecord>> {
+    this.#listener = listener
     this.#client.on('consumer:group:join', (payload) => {
       this.#assigned = flatten(payload.assignments ?? null)
-      listener?.onAssign(this.#assigned)
+      listener?.onAssign(this.#assigned, payload.generationId ?? -1)
     })
     try {
       this.#stream = await this.#client.consume({
@@ -237,12 +247,15 @@ export class KafkaAdmin {
   async ensureTopic(
     topic: string,
     layout: { partitions?: number; replicationFactor?: number; minInsyncReplicas?: number; retentionMs?: number } = {},
+    /** Further topic configs, e.g. `{ 'cleanup.policy': 'compact' }`. */
+    extraConfigs: Record<string, string> = {},
   ): Promise<void> {
     const resolved = resolveOptions(`topic ${topic}`, TopicOptionsSchema, topicDefaults, layout)
     const existing = await this.listTopics()
     if (existing.includes(topic)) return
     const configs = [{ name: 'min.insync.replicas', value: String(resolved.minInsyncReplicas) }]
     if (resolved.retentionMs !== undefined) configs.push({ name: 'retention.ms', value: String(resolved.retentionMs) })
+    for (const [name, value] of Object.entries(extraConfigs)) configs.push({ name, value })
     try {
       await this.#client.createTopics({
         topics: [topic],

@@ -24,6 +24,8 @@ export interface IncomingRecord {
   headers: Map<string, Buffer>
   /** Needed to commit safely across leader changes. */
   leaderEpoch: number
+  /** Group generation the record was fetched under (group consumers only): older ones are stale after a rebalance. */
+  generationId?: number
 }
 
 export interface CommitPosition extends TopicPartition {
@@ -44,4 +46,11 @@ export interface PartitionOffsets {
   low: bigint
   /** Log end offset: the offset the next record will get. */
   high: bigint
+}
+
+/** Offsets `from <= offset < until` of one partition. */
+export interface PartitionRange {
+  partition: number
+  from: bigint
+  until: bigint
 }

@@ -1,0 +1,139 @@
+// Publishing benchmark: @grimos/events (validation + Avro encoding + registry-cached ids + headers) against the
+// raw @platformatic/kafka producer with the same settings (idempotent, acks=all, same batch size) sending the
+// same pre-encoded bytes to the same broker. Rounds alternate raw/ours; medians are reported.
+
+import { createUserEvent, EventPublisher, EventSerde, KafkaAdmin } from '@grimos/events'
+import { ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka'
+import { fmt, machineLine, median, percentile, writeSection } from './report.ts'
+
+const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
+const throughputEvents = Number(process.env.BENCH_EVENTS ?? 50_000)
+const latencyEvents = Number(process.env.BENCH_LATENCY_EVENTS ?? 1_000)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const batchSize = 1_000
+const topic = `bench.publish.${Date.now().toString(36)}`
+
+function input(i: number) {
+  const userId = `01890000-0000-7000-8000-${String(i % 5_000).padStart(12, '0')}`
+  return {
+    eventType: 'user_login' as const,
+    userId,
+    userData: {
+      id: userId,
+      email: `user${i % 5_000}@example.com`,
+      full_name: 'Bench User',
+      is_active: true,
+      is_superuser: false,
+      roles: ['user'],
+      login_method: 'password' as const,
+      outcome: 'success' as const,
+      failure_reason: null,
+    },
+    metadata: { source: 'bench', source_ip: '127.0.0.1', user_agent: 'bench/1.0', request_id: `req-${i}` },
+  }
+}
+
+async function main() {
+  const admin = new KafkaAdmin({ clientId: 'bench-admin' })
+  await admin.ensureTopic(topic, { partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 })
+
+  console.error(`topic ${topic} ready; encoding ${Math.max(throughputEvents, latencyEvents)} events for the raw client`)
+  const serde = new EventSerde({ topic })
+  await serde.registerSchemas()
+  // The raw client sends what we would send, already encoded: its cost is the transport alone.
+  const prepared = await Promise.all(
+    Array.from({ length: Math.max(throughputEvents, latencyEvents) }, async (_, i) => {
+      const event = createUserEvent(input(i))
+      return {
+        key: Buffer.from(event.user_id),
+        value: await serde.encode(event),
+        headers: { event_type: Buffer.from(event.event_type) },
+      }
+    }),
+  )
+  console.error('prepared; starting clients')
+  const raw = new Producer({
+    clientId: 'bench-raw',
+    bootstrapBrokers: [bootstrap],
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    // Keys, values and header values go as the same Buffers we send; header names are strings, as in ours.
+    serializers: { headerKey: stringSerializer },
+  })
+  const ours = new EventPublisher({
+    topic,
+    clientId: 'bench-ours',
+    queue: { capacity: throughputEvents, overflow: 'reject', batchSize },
+  })
+  await ours.start()
+  console.error('clients ready')
+
+  const rawThroughput: number[] = []
+  const oursThroughput: number[] = []
+  const rawLatency: number[] = []
+  const oursLatency: number[] = []
+  for (let round = 0; round < rounds; round++) {
+    let started = performance.now()
+    for (let i = 0; i < throughputEvents; i += batchSize) {
+      await raw.send({ messages: prepared.slice(i, i + batchSize).map((m) => ({ topic, ...m })) })
+    }
+    rawThroughput.push(throughputEvents / ((performance.now() - started) / 1000))
+    console.error('raw throughput done')
+
+    started = performance.now()
+    for (let i = 0; i < throughputEvents; i++) ours.publishInBackground(input(i))
+    await ours.flush()
+    oursThroughput.push(throughputEvents / ((performance.now() - started) / 1000))
+    console.error('ours throughput done')
+
+    for (let i = 0; i < latencyEvents; i++) {
+      const t0 = performance.now()
+      const m = prepared[i]!
+      await raw.send({ messages: [{ topic, ...m }] })
+      rawLatency.push(performance.now() - t0)
+      const t1 = performance.now()
+      await ours.publish(input(i))
+      oursLatency.push(performance.now() - t1)
+    }
+    console.error(
+      `round ${round + 1}/${rounds}: raw ${fmt(rawThroughput.at(-1)!)} ev/s, ours ${fmt(oursThroughput.at(-1)!)} ev/s`,
+    )
+  }
+  await ours.close()
+  await raw.close()
+  await admin.deleteTopics([topic])
+  await admin.close()
+
+  const sort = (values: number[]) => [...values].sort((a, b) => a - b)
+  const rawL = sort(rawLatency)
+  const oursL = sort(oursLatency)
+  const rawT = median(rawThroughput)
+  const oursT = median(oursThroughput)
+  const rawSync = 1000 / (rawLatency.reduce((a, b) => a + b, 0) / rawLatency.length)
+  const oursSync = 1000 / (oursLatency.reduce((a, b) => a + b, 0) / oursLatency.length)
+  const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`
+  const table = `## Publishing (issue: publishing)
+
+${machineLine()}. Topic with 6 partitions, one broker, \`user_login\` events (~230 bytes Avro).
+Method: ${rounds} rounds; each round runs the raw client then ours on the same topic. Throughput: ${fmt(throughputEvents)} events,
+batches of ${batchSize}, one batch in flight (ours: \`publishInBackground\` then \`flush\`; raw: \`producer.send\` of the same
+pre-encoded bytes). Latency: ${fmt(latencyEvents)} sequential single-event sends per round, interleaved raw/ours (ours: \`publish\`,
+which validates, encodes and awaits acks=all). Ours includes validation, Avro encoding and headers; the raw client sends bytes.
+
+| measure | raw @platformatic/kafka | @grimos/events | ours ÷ raw |
+|---|---|---|---|
+| background throughput (median, events/s) | ${fmt(rawT)} | ${fmt(oursT)} | **${ratio(oursT, rawT)}** |
+| sync throughput, sequential (events/s) | ${fmt(rawSync)} | ${fmt(oursSync)} | ${ratio(oursSync, rawSync)} |
+| sync latency p50 (ms) | ${fmt(percentile(rawL, 50), 2)} | ${fmt(percentile(oursL, 50), 2)} | ${ratio(percentile(oursL, 50), percentile(rawL, 50))} |
+| sync latency p99 (ms) | ${fmt(percentile(rawL, 99), 2)} | ${fmt(percentile(oursL, 99), 2)} | ${ratio(percentile(oursL, 99), percentile(rawL, 99))} |
+
+Per-round background throughput (events/s): raw ${rawThroughput.map((v) => fmt(v)).join(', ')}; ours ${oursThroughput.map((v) => fmt(v)).join(', ')}.
+Target: background throughput ≥ 90% of raw.`
+  writeSection('publish', table)
+  console.log(table)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Component } from './component.ts'
+import { kafkaBootstrap, registryUrl, stackConfig } from './config.ts'
+
+// The grimOS services run from source on the same Node 24 as this script, with their state under .grimos/.
+
+const { host } = stackConfig
+
+/** A per-checkout secret, created once with owner-only permissions and reused by later starts. */
+export function localSecret(name: string): string {
+  const file = join(stackConfig.stateDir, 'secrets', name)
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(join(stackConfig.stateDir, 'secrets'), { recursive: true, mode: 0o700 })
+  const value = randomBytes(32).toString('base64url')
+  writeFileSync(file, value, { mode: 0o600 })
+  return value
+}
+
+function serviceComponent(name: string, port: number, portEnv: string, env: () => Record<string, string>): Component {
+  const baseUrl = `http://${host}:${port}`
+  return {
+    name,
+    describe: () => `${name}  ${baseUrl}`,
+    ports: { [portEnv]: port },
+    dependsOn: ['kafka', 'registry'],
+    async launch() {
+      return {
+        command: process.execPath,
+        args: [join(stackConfig.repoRoot, 'services', name, 'src', 'main.ts')],
+        env: {
+          HOST: host,
+          PORT: String(port),
+          KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap,
+          SCHEMA_REGISTRY_URL: registryUrl,
+          NODE_ENV: process.env.NODE_ENV ?? 'development',
+          ...env(),
+        },
+      }
+    },
+    async isHealthy() {
+      const response = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2000) })
+      return response.ok
+    },
+  }
+}
+
+export const authServicePort = Number(process.env.GRIMOS_AUTH_PORT ?? 3001)
+export const eventConsumerPort = Number(process.env.GRIMOS_CONSUMER_PORT ?? 3002)
+
+export const authServiceComponent = serviceComponent('auth-service', authServicePort, 'GRIMOS_AUTH_PORT', () => ({
+  AUTH_DATA_DIR: join(stackConfig.stateDir, 'auth-service', 'db'),
+  JWT_SECRET: localSecret('jwt-secret'),
+}))
+
+export const eventConsumerComponent = serviceComponent(
+  'event-consumer',
+  eventConsumerPort,
+  'GRIMOS_CONSUMER_PORT',
+  () => ({
+    CONSUMER_DATA_DIR: join(stackConfig.stateDir, 'event-consumer', 'db'),
+    OPERATOR_TOKEN: localSecret('operator-token'),
+  }),
+)

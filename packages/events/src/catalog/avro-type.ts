@@ -1,0 +1,56 @@
+// Compiles Avro schemas into avsc types that speak the JSON view: timestamp-millis longs are ISO-8601
+// strings in and out. Every avsc type in the package comes from here, so the catalog, the serde and the
+// resolvers all agree on the logical types.
+import avro from 'avsc'
+import type { AvroSchema } from './avro-schema.ts'
+
+/** ISO-8601 string in the JSON view, epoch milliseconds on the wire. */
+class IsoTimestampMillis extends avro.types.LogicalType {
+  protected override _fromValue(value: number | string): string {
+    // A writer that used this same logical type hands over a string already; a plain long hands a number.
+    return new Date(value).toISOString()
+  }
+
+  protected override _toValue(value: unknown): number | undefined {
+    if (typeof value !== 'string') return undefined
+    const millis = parseTimestamp(value)
+    return Number.isNaN(millis) ? undefined : millis
+  }
+
+  protected override _resolve(writer: avro.Type): ((value: number | string) => string) | undefined {
+    if (avro.Type.isType(writer, 'long', 'logical:timestamp-millis')) return (value) => this._fromValue(value)
+    return undefined
+  }
+}
+
+// Validation and encoding parse the same timestamp string back to back; remembering the last one halves
+// the cost of the hot path without any cache to size or evict.
+let lastTimestamp = ''
+let lastMillis = Number.NaN
+
+/** Date.parse with a one-entry memo. */
+export function parseTimestamp(value: string): number {
+  if (value !== lastTimestamp) {
+    lastMillis = Date.parse(value)
+    lastTimestamp = value
+  }
+  return lastMillis
+}
+
+/** The logical types every avsc type of the package is compiled with. */
+export const avroLogicalTypes = { 'timestamp-millis': IsoTimestampMillis }
+
+export type AvroType = avro.Type
+
+export function compileAvroType(schema: AvroSchema | object): AvroType {
+  return avro.Type.forSchema(schema as avro.Schema, { logicalTypes: avroLogicalTypes, wrapUnions: 'auto' })
+}
+
+/** Decoded avsc records are class instances; callers get plain objects like the ones they encoded. */
+export function toPlain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toPlain)
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value
+  const plain: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) plain[key] = toPlain((value as Record<string, unknown>)[key])
+  return plain
+}

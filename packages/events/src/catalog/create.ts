@@ -1,0 +1,62 @@
+// The one way services build an event: fills the envelope (UUIDv7 id, timestamp, schema version, metadata
+// defaults) and returns it validated, so a bad event fails in the caller's request, not in Kafka.
+import { v7 as uuidv7 } from 'uuid'
+import type { EventMetadata, UserData, UserEvent, UserEventType } from './events.ts'
+import { SCHEMA_VERSION, USER_EVENT_TYPES, userEventSchemas } from './events.ts'
+import { validateUserEvent } from './validate.ts'
+
+/** Nullable keys may be left out of the input; they are sent as null. */
+type NullableOptional<T> = { [K in keyof T as null extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as null extends T[K] ? K : never]?: T[K]
+}
+
+/** The data object in its snake_case wire form; `id` defaults to `userId`, nullable fields to null. */
+export type UserDataInput<T extends UserEventType> = T extends UserEventType
+  ? NullableOptional<Omit<UserData<T>, 'id'>> & { id?: string }
+  : never
+
+export type PublishUserEventInput<T extends UserEventType = UserEventType> = T extends UserEventType
+  ? {
+      eventType: T
+      userId: string
+      userData: UserDataInput<T>
+      metadata?: Partial<EventMetadata>
+      /** Reuse an id (a retry of the same business action) so consumers deduplicate it. */
+      eventId?: string
+      timestamp?: Date | string
+    }
+  : never
+
+// Derived from the catalog rather than listed, so a new nullable field needs no edit here.
+const nullableDataFields = new Map(
+  USER_EVENT_TYPES.map((eventType) => {
+    const properties = userEventSchemas[eventType].properties.data.properties as Record<string, { anyOf?: unknown[] }>
+    const nullable = Object.keys(properties).filter((key) =>
+      properties[key]?.anyOf?.some((branch) => (branch as { type?: string }).type === 'null'),
+    )
+    return [eventType, nullable]
+  }),
+)
+
+export function createUserEvent<T extends UserEventType>(input: PublishUserEventInput<T>, now?: Date): UserEvent<T>
+export function createUserEvent(input: PublishUserEventInput, now: Date = new Date()): UserEvent {
+  const data: Record<string, unknown> = { id: input.userId, ...input.userData }
+  for (const field of nullableDataFields.get(input.eventType) ?? []) data[field] ??= null
+  const timestamp = input.timestamp === undefined ? now : new Date(input.timestamp)
+  const event = {
+    event_id: input.eventId ?? uuidv7(),
+    event_type: input.eventType,
+    schema_version: SCHEMA_VERSION,
+    user_id: input.userId,
+    // An unparseable input stays as given so validation names it, instead of toISOString throwing a RangeError.
+    timestamp: Number.isNaN(timestamp.getTime()) ? String(input.timestamp) : timestamp.toISOString(),
+    data,
+    metadata: {
+      source: input.metadata?.source ?? 'unknown',
+      source_ip: input.metadata?.source_ip ?? null,
+      user_agent: input.metadata?.user_agent ?? null,
+      request_id: input.metadata?.request_id ?? null,
+    },
+  }
+  return validateUserEvent(event, now)
+}

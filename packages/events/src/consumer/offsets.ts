@@ -1,0 +1,60 @@
+// Which offset of one partition may be committed. Records finish out of order (different keys run in
+// parallel, a retry waits), but a commit says "everything below this is done", so the commit position is
+// the lowest offset still unfinished, or one past the highest seen when all are done. Offsets arrive in
+// increasing order per partition, so a queue in arrival order finds that lowest one in amortised O(1).
+
+export class PartitionOffsetTracker {
+  readonly #queue: bigint[] = []
+  #head = 0
+  readonly #finished = new Set<bigint>()
+  #highest: bigint | undefined
+  #committed: bigint | undefined
+
+  /** Registers a received record; false for an offset at or below one already seen (a stale duplicate). */
+  track(offset: bigint): boolean {
+    if (this.#highest !== undefined && offset <= this.#highest) return false
+    this.#queue.push(offset)
+    this.#highest = offset
+    return true
+  }
+
+  /** The record's outcome is final (handled, dead-lettered, or handed to the retry topic). */
+  finish(offset: bigint): void {
+    this.#finished.add(offset)
+    while (this.#head < this.#queue.length && this.#finished.delete(this.#queue[this.#head] as bigint)) this.#head++
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head)
+      this.#head = 0
+    }
+  }
+
+  /** Records received but not finished. */
+  get pending(): number {
+    return this.#queue.length - this.#head
+  }
+
+  /** The offset to commit (next to read), or undefined before the first record. */
+  get position(): bigint | undefined {
+    if (this.#head < this.#queue.length) return this.#queue[this.#head]
+    return this.#highest === undefined ? undefined : this.#highest + 1n
+  }
+
+  /** The position, when it moved since the last `markCommitted`. */
+  get uncommitted(): bigint | undefined {
+    const position = this.position
+    return position !== undefined && position !== this.#committed ? position : undefined
+  }
+
+  markCommitted(position: bigint): void {
+    if (this.#committed === undefined || position > this.#committed) this.#committed = position
+  }
+
+  /** The highest offset received so far. */
+  get highest(): bigint | undefined {
+    return this.#highest
+  }
+
+  get committed(): bigint | undefined {
+    return this.#committed
+  }
+}

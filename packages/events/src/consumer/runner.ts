@@ -1,0 +1,354 @@
+// The consumer's life: join the group (source topics plus their retry topics, co-partitioned), route each
+// record to its PartitionPair, commit finished positions periodically, and let partitions go cleanly on
+// revoke and on stop. Every commit names only finished offsets (at-least-once; the dedupe store turns a
+// redelivery into a no-op).
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Static } from 'typebox'
+import { GrimError } from '../errors.ts'
+import {
+  type CommitPosition,
+  type IncomingRecord,
+  KafkaAdmin,
+  KafkaGroupConsumer,
+  KafkaProducer,
+  type TopicPartition,
+} from '../kafka/index.ts'
+import type { ConsumerMetrics } from '../metrics/consumer.ts'
+import { deadLetterSourceOf } from './dead-letter.ts'
+import type { Dispatcher } from './dispatch.ts'
+import { evaluateHealth } from './health.ts'
+import { type ConsumerOptionsSchema, retryTopicOf } from './options.ts'
+import { PartitionPair } from './pair.ts'
+import { Slots } from './slots.ts'
+import { ensureRetryTopics, refreshGauges } from './topics.ts'
+import type { ConsumerHealth, DeadLetterSink } from './types.ts'
+
+export type ResolvedConsumerOptions = Static<typeof ConsumerOptionsSchema>
+
+export interface RunnerDeps {
+  options: ResolvedConsumerOptions
+  dispatcher: Dispatcher
+  sink: DeadLetterSink
+  metrics: ConsumerMetrics
+  logger: Logger
+}
+
+type State = ConsumerHealth['details']['state']
+
+const pairId = (topic: string, partition: number) => `${topic}\u0000${partition}`
+
+export class ConsumerRunner {
+  readonly #deps: RunnerDeps
+  readonly #options: ResolvedConsumerOptions
+  readonly #connection: { bootstrapBrokers?: string[]; clientId: string }
+  readonly #admin: KafkaAdmin
+  readonly #producer: KafkaProducer
+  readonly #slots: Slots
+  readonly #retryToSource: Map<string, string>
+  readonly #pairs = new Map<string, PartitionPair>()
+  readonly #instance = randomUUID()
+  #consumer: KafkaGroupConsumer | undefined
+  #state: State = 'created'
+  #generation = -1
+  #joined = false
+  #assigned = 0
+  #paused = false
+  #tokens = 0
+  #commitChain: Promise<void> = Promise.resolve()
+  #timers: NodeJS.Timeout[] = []
+  #loop: Promise<void> | undefined
+  #stopping: Promise<void> | undefined
+  #runningSince = Date.now()
+  #lastProgressAt: number | undefined
+  #lastError: string | undefined
+
+  constructor(deps: RunnerDeps) {
+    this.#deps = deps
+    this.#options = deps.options
+    this.#connection = { bootstrapBrokers: deps.options.bootstrapBrokers, clientId: deps.options.clientId }
+    this.#admin = new KafkaAdmin(this.#connection)
+    this.#producer = new KafkaProducer(this.#connection)
+    this.#slots = new Slots(deps.options.concurrency)
+    this.#retryToSource = new Map(deps.options.topics.map((topic) => [retryTopicOf(topic), topic]))
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'created')
+      throw new GrimError('GRIM_CLOSED', `consumer ${this.#options.groupId} was already started`)
+    this.#state = 'starting'
+    try {
+      await ensureRetryTopics(this.#admin, this.#options.topics, this.#options.retryTopicLayout)
+      const o = this.#options
+      this.#consumer = new KafkaGroupConsumer({
+        ...this.#connection,
+        groupId: o.groupId,
+        fromBeginning: o.fromBeginning,
+        sessionTimeoutMs: o.sessionTimeoutMs,
+        heartbeatIntervalMs: o.heartbeatIntervalMs,
+        coPartitioned: true,
+      })
+      const stream = await this.#consumer.subscribe([...o.topics, ...this.#retryToSource.keys()], {
+        onRevoke: (partitions) => this.#onRevoke(partitions),
+        onAssign: (partitions, generation) => this.#onAssign(partitions, generation),
+      })
+      this.#state = 'running'
+      this.#runningSince = Date.now()
+      this.#deps.metrics.up.set(1)
+      this.#loop = this.#consume(stream)
+      this.#every(o.commitIntervalMs, () => this.#tick())
+      if (o.metricsIntervalMs > 0) this.#every(o.metricsIntervalMs, () => this.#refreshGauges())
+    } catch (error) {
+      this.#state = 'failed'
+      this.#lastError = String(error)
+      await this.#closeClients()
+      throw error
+    }
+  }
+
+  stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options.timeoutMs ?? 30_000)
+    return this.#stopping
+  }
+
+  health(): ConsumerHealth {
+    const pairs = [...this.#pairs.values()]
+    return evaluateHealth({
+      state: this.#state,
+      joined: this.#joined,
+      assignedPartitions: this.#assigned,
+      bufferedRecords: pairs.reduce((sum, pair) => sum + pair.pending, 0),
+      inFlightHandlers: this.#slots.inUse,
+      parkedKeys: pairs.reduce((sum, pair) => sum + pair.parking.parkedKeys, 0),
+      lastProgressAt: this.#lastProgressAt,
+      runningSince: this.#runningSince,
+      lastError: this.#lastError,
+      stallTimeoutMs: this.#options.stallTimeoutMs,
+      now: Date.now(),
+    })
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
+    if (this.#state === 'created' || this.#state === 'stopped') {
+      this.#state = 'stopped'
+      return
+    }
+    this.#state = 'stopping'
+    for (const timer of this.#timers) clearInterval(timer)
+    this.#consumer?.pause()
+    const pairs = [...this.#pairs.values()]
+    const finished = await withTimeout(Promise.all(pairs.map((pair) => pair.revoke())), timeoutMs)
+    await this.#commit(pairs)
+    this.#pairs.clear()
+    await this.#closeClients()
+    await this.#loop
+    this.#state = 'stopped'
+    this.#deps.metrics.up.set(0)
+    this.#deps.metrics.assignedPartitions.set(0)
+    if (!finished)
+      throw new GrimError(
+        'GRIM_SHUTDOWN_TIMEOUT',
+        `handlers still ran ${timeoutMs} ms after stop(); their records will be delivered again`,
+        {
+          details: { groupId: this.#options.groupId, timeoutMs },
+        },
+      )
+  }
+
+  async #closeClients(): Promise<void> {
+    const results = await Promise.allSettled([
+      this.#consumer?.close(),
+      this.#producer.close(),
+      this.#admin.close(),
+      this.#deps.sink.close?.(),
+    ])
+    for (const result of results) if (result.status === 'rejected') this.#error(result.reason, 'closing a client')
+  }
+
+  async #consume(stream: AsyncIterable<IncomingRecord>): Promise<void> {
+    try {
+      for await (const record of stream) if (this.#state === 'running') this.#accept(record)
+    } catch (error) {
+      if (this.#state !== 'running') return
+      this.#state = 'failed'
+      this.#deps.metrics.up.set(0)
+      this.#error(error, 'reading from Kafka')
+    }
+  }
+
+  #accept(record: IncomingRecord): void {
+    // Fetched under an earlier generation: the partition may have moved and will be read again from the commit.
+    if (record.generationId !== undefined && record.generationId !== this.#generation) return
+    const source = this.#retryToSource.get(record.topic)
+    const pair = this.#pairs.get(pairId(source ?? record.topic, record.partition))
+    if (!pair) return
+    if (source) pair.acceptRetry(record)
+    else pair.acceptMain(record)
+    this.#backpressure()
+  }
+
+  #backpressure(): void {
+    const pairs = [...this.#pairs.values()]
+    const buffered = pairs.reduce((sum, pair) => sum + pair.pending, 0)
+    // A gated pair waits for its retry partition to be read: pausing then could wait forever.
+    if (!this.#paused && buffered > this.#options.maxBufferedRecords && !pairs.some((pair) => pair.gated)) {
+      this.#paused = true
+      this.#consumer?.pause()
+    } else if (this.#paused && buffered <= this.#options.maxBufferedRecords / 2 && this.#state === 'running') {
+      this.#paused = false
+      this.#consumer?.resume()
+    }
+  }
+
+  #onAssign(partitions: TopicPartition[], generation: number): void {
+    this.#deps.logger.info({ groupId: this.#options.groupId, generation, partitions }, 'partitions assigned')
+    this.#generation = generation
+    this.#joined = true
+    this.#assigned = partitions.length
+    this.#deps.metrics.assignedPartitions.set(partitions.length)
+    const created: PartitionPair[] = []
+    for (const { topic, partition } of partitions) {
+      const source = this.#retryToSource.get(topic) ?? topic
+      const id = pairId(source, partition)
+      if (this.#pairs.has(id)) continue
+      const pair = this.#createPair(source, partition)
+      this.#pairs.set(id, pair)
+      created.push(pair)
+    }
+    void this.#gate(created, generation)
+    this.#paused = false
+    if (this.#state === 'running' || this.#state === 'starting') this.#consumer?.resume()
+  }
+
+  async #onRevoke(_partitions: TopicPartition[]): Promise<void> {
+    // The classic protocol revokes everything at each rebalance; what comes back is assigned afresh.
+    this.#deps.logger.info({ groupId: this.#options.groupId, generation: this.#generation }, 'partitions revoked')
+    this.#joined = false
+    this.#consumer?.pause()
+    const pairs = [...this.#pairs.values()]
+    this.#pairs.clear()
+    if (!(await withTimeout(Promise.all(pairs.map((pair) => pair.revoke())), this.#options.revokeTimeoutMs)))
+      this.#error(new Error('handlers still running'), 'revoking partitions (their records will be delivered again)')
+    await this.#commit(pairs)
+  }
+
+  #createPair(topic: string, partition: number): PartitionPair {
+    const { dispatcher, sink, metrics } = this.#deps
+    return new PartitionPair({
+      topic,
+      retryTopic: retryTopicOf(topic),
+      partition,
+      groupId: this.#options.groupId,
+      dispatcher,
+      slots: this.#slots,
+      metrics,
+      produce: async (records) => {
+        await this.#producer.send(records)
+      },
+      deadLetter: async (record, state, failure) => {
+        await sink.deadLetter(deadLetterSourceOf(record, state), this.#options.groupId, failure)
+      },
+      onProgress: () => {
+        this.#lastProgressAt = Date.now()
+        if (this.#paused) this.#backpressure()
+      },
+      onError: (error, context) => this.#error(error, context),
+      newToken: () => `${this.#instance}:${++this.#tokens}`,
+    })
+  }
+
+  /** Finds which retry partitions still hold records from before this assignment (design point c). */
+  async #gate(pairs: PartitionPair[], generation: number): Promise<void> {
+    const byTopic = Map.groupBy(pairs, (pair) => pair.topic)
+    for (let delay = 200; byTopic.size > 0 && generation === this.#generation; delay = Math.min(delay * 2, 5_000)) {
+      for (const [topic, topicPairs] of byTopic) {
+        try {
+          const retryTopic = retryTopicOf(topic)
+          const ends = await this.#admin.partitionOffsets(retryTopic)
+          const partitions = topicPairs.map((pair) => pair.partition)
+          const committed = (await this.#consumer?.committed(retryTopic, partitions)) ?? []
+          topicPairs.forEach((pair) => {
+            const end = ends.find((e) => e.partition === pair.partition)
+            const commit = committed[pair.partition] ?? -1n
+            const start = commit >= 0n ? commit : this.#options.fromBeginning ? (end?.low ?? 0n) : (end?.high ?? 0n)
+            const from = end && start < end.low ? end.low : start
+            const lastPending = end && end.high > from ? end.high - 1n : undefined
+            this.#deps.logger.debug({ topic, partition: pair.partition, from, lastPending }, 'retry backlog')
+            pair.gateUntil(lastPending)
+          })
+          byTopic.delete(topic)
+        } catch (error) {
+          this.#error(error, `reading the retry backlog of ${topic}`)
+        }
+      }
+      if (byTopic.size > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+
+  #tick(): void {
+    this.#commit([...this.#pairs.values()]).catch((error) => this.#error(error, 'committing offsets'))
+    const pairs = [...this.#pairs.values()]
+    this.#deps.metrics.parkedKeys.set(pairs.reduce((sum, pair) => sum + pair.parking.parkedKeys, 0))
+  }
+
+  /** Commits the finished position of every given pair; one commit at a time. */
+  #commit(pairs: PartitionPair[]): Promise<void> {
+    const run = async () => {
+      const consumer = this.#consumer
+      if (!consumer) return
+      const positions: CommitPosition[] = []
+      const marks: (() => void)[] = []
+      for (const pair of pairs)
+        for (const [topic, tracker] of [
+          [pair.topic, pair.main],
+          [retryTopicOf(pair.topic), pair.retry],
+        ] as const) {
+          const offset = tracker.uncommitted
+          if (offset === undefined) continue
+          positions.push({ topic, partition: pair.partition, offset, leaderEpoch: -1 })
+          marks.push(() => tracker.markCommitted(offset))
+        }
+      if (positions.length === 0) return
+      try {
+        await consumer.commit(positions)
+        for (const mark of marks) mark()
+      } catch (error) {
+        this.#error(error, 'committing offsets')
+      }
+    }
+    this.#commitChain = this.#commitChain.then(run, run)
+    return this.#commitChain
+  }
+
+  async #refreshGauges(): Promise<void> {
+    try {
+      await refreshGauges(this.#admin, this.#deps.metrics, this.#options.topics, [...this.#pairs.values()])
+    } catch (error) {
+      this.#error(error, 'refreshing lag and DLQ depth gauges')
+    }
+  }
+
+  #every(ms: number, work: () => unknown): void {
+    const timer = setInterval(work, ms)
+    timer.unref()
+    this.#timers.push(timer)
+  }
+
+  #error(error: unknown, context: string): void {
+    this.#lastError = `${context}: ${error instanceof Error ? error.message : String(error)}`
+    this.#deps.logger.warn({ err: error, groupId: this.#options.groupId }, context)
+  }
+}
+
+/** True when `work` settled within `ms`. */
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  try {
+    return await Promise.race([work.then(() => true), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,6 @@
+export { isTransientDatabaseError } from './errors.ts'
+export { migrate } from './migrate.ts'
+export { eventsMigrations, migrateEventsSchema, outboxTable, processedEventsTable } from './migrations.ts'
+export { type DatabaseOptions, openDatabase } from './open.ts'
+export { DatabaseOptionsSchema, databaseDefaults } from './options.ts'
+export type { AdvisoryLock, Database, DatabaseEngine, Migration, Queryable } from './types.ts'

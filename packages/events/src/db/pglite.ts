@@ -1,0 +1,56 @@
+import { PGlite, type Transaction } from '@electric-sql/pglite'
+import type { AdvisoryLock, Database, Queryable } from './types.ts'
+
+function queryable(target: PGlite | Transaction): Queryable {
+  return {
+    async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+      const result = await target.query<T>(text, params as unknown[])
+      return result.rows
+    },
+    async exec(script: string): Promise<void> {
+      await target.exec(script)
+    },
+  }
+}
+
+/**
+ * The embedded PGlite: one connection in this process. PGlite itself runs every query and transaction under one
+ * mutex, so concurrent transactions never interleave; the flip side is that a query on the database (not on `tx`)
+ * from inside a transaction would wait for that transaction forever. Only one process may open a data folder.
+ */
+export async function openPglite(dataDir: string | undefined, schema: string): Promise<Database> {
+  const pglite = await PGlite.create(dataDir)
+  await pglite.exec(`create schema if not exists "${schema}"; set search_path to "${schema}"`)
+  const root = queryable(pglite)
+  // Advisory locks of one session are re-entrant, and PGlite has one session: the election is in process memory.
+  const held = new Set<string>()
+
+  return {
+    engine: 'pglite',
+    schema,
+    query: root.query,
+    exec: root.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return await pglite.transaction((tx) => fn(queryable(tx)))
+    },
+    async tryAdvisoryLock(name: string): Promise<AdvisoryLock | undefined> {
+      if (held.has(name) || pglite.closed) return undefined
+      held.add(name)
+      let released = false
+      return {
+        name,
+        async isHeld() {
+          return !released && !pglite.closed
+        },
+        async release() {
+          released = true
+          held.delete(name)
+        },
+      }
+    },
+    async close() {
+      held.clear()
+      if (!pglite.closed) await pglite.close()
+    },
+  }
+}

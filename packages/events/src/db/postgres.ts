@@ -1,0 +1,94 @@
+import postgres from 'postgres'
+import { advisoryKeySql } from './advisory.ts'
+import type { AdvisoryLock, Database, Queryable } from './types.ts'
+
+type Sql = postgres.Sql
+
+function queryable(sql: Sql | postgres.TransactionSql): Queryable {
+  return {
+    async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])
+      return [...rows] as T[]
+    },
+    async exec(script: string): Promise<void> {
+      // The simple protocol is the one that accepts several statements in one round trip.
+      await sql.unsafe(script).simple()
+    },
+  }
+}
+
+/** A PostgreSQL server through a pool of `postgres` (porsager) connections. */
+export async function openPostgres(url: string, schema: string, maxConnections: number): Promise<Database> {
+  const sql = postgres(url, {
+    max: maxConnections,
+    // search_path is a startup parameter, so every pooled connection (and every reconnect) gets it.
+    connection: { search_path: schema },
+    // "already exists, skipping" notices of idempotent DDL are expected, not news.
+    onnotice: () => undefined,
+  })
+  const root = queryable(sql)
+  // Name resolution is per statement, so connections opened before the schema exists still see it afterwards.
+  // Concurrent CREATE SCHEMA IF NOT EXISTS can still collide on the catalog, so processes take turns.
+  try {
+    await sql.begin(async (tx) => {
+      await tx.unsafe("select pg_advisory_xact_lock(hashtext('grimos'), hashtext('create schema ' || $1::text))", [
+        schema,
+      ])
+      await tx.unsafe(`create schema if not exists "${schema}"`)
+    })
+  } catch (error) {
+    // A pool left open would keep the process alive after the caller gave up.
+    await sql.end({ timeout: 1 })
+    throw error
+  }
+  const locks = new Set<AdvisoryLock>()
+
+  return {
+    engine: 'postgres',
+    schema,
+    query: root.query,
+    exec: root.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return (await sql.begin((tx) => fn(queryable(tx)))) as T
+    },
+    async tryAdvisoryLock(name: string): Promise<AdvisoryLock | undefined> {
+      // A session lock lives as long as its connection, so it gets a connection of its own, outside the pool.
+      const session = await sql.reserve()
+      const [row] = await session.unsafe<{ locked: boolean; pid: number }[]>(
+        `select pg_try_advisory_lock(${advisoryKeySql}) as locked, pg_backend_pid() as pid`,
+        [name],
+      )
+      if (!row?.locked) {
+        session.release()
+        return undefined
+      }
+      const pid = row.pid
+      let released = false
+      const lock: AdvisoryLock = {
+        name,
+        async isHeld() {
+          if (released) return false
+          // If the connection dropped and was silently re-opened, the backend (and the lock) are gone.
+          const [now] = await session.unsafe<{ pid: number }[]>('select pg_backend_pid() as pid')
+          return now?.pid === pid
+        },
+        async release() {
+          if (released) return
+          released = true
+          locks.delete(lock)
+          try {
+            await session.unsafe(`select pg_advisory_unlock(${advisoryKeySql})`, [name])
+          } finally {
+            session.release()
+          }
+        },
+      }
+      locks.add(lock)
+      return lock
+    },
+    async close() {
+      await Promise.allSettled([...locks].map((lock) => lock.release()))
+      await sql.end({ timeout: 5 })
+    },
+  }
+}

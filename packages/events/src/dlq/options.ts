@@ -1,0 +1,55 @@
+import { Type } from 'typebox'
+import { GrimError } from '../errors.ts'
+
+// Only the data options are validated here; `decoder` and `observer` are objects with methods and are
+// checked for shape by TypeScript.
+const Connection = Type.Object({
+  bootstrapBrokers: Type.Optional(Type.Array(Type.String({ minLength: 3 }), { minItems: 1 })),
+  clientId: Type.Optional(Type.String({ minLength: 1 })),
+  requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 100 })),
+})
+
+export const DeadLetterQueueOptionsSchema = Type.Object({
+  /** The DLQ topic to browse; or give `sourceTopic` and the DLQ is `<sourceTopic>.dlq`. */
+  dlqTopic: Type.Optional(Type.String({ minLength: 1 })),
+  sourceTopic: Type.Optional(Type.String({ minLength: 1 })),
+  /** Where replay and discard decisions are kept; default `<dlqTopic>.status` (compacted). */
+  statusTopic: Type.Optional(Type.String({ minLength: 1 })),
+  connection: Type.Optional(Connection),
+  /** A record is replayed at most this often over its whole life (the count travels in its headers). */
+  maxReplays: Type.Integer({ minimum: 1 }),
+})
+
+export const deadLetterQueueDefaults = {
+  maxReplays: 3,
+}
+
+export const DeadLetterWriterOptionsSchema = Type.Object({
+  connection: Type.Optional(Connection),
+  /** Partitions of a DLQ topic we create; default: as many as the source topic, so keys keep their order. */
+  partitions: Type.Optional(Type.Integer({ minimum: 1 })),
+  replicationFactor: Type.Optional(Type.Integer({ minimum: 1 })),
+  minInsyncReplicas: Type.Optional(Type.Integer({ minimum: 1 })),
+})
+
+export const deadLetterWriterDefaults = {}
+
+export const DLQ_SUFFIX = '.dlq'
+export const STATUS_SUFFIX = '.status'
+
+export function deadLetterTopicOf(topic: string): string {
+  return `${topic}${DLQ_SUFFIX}`
+}
+
+export function statusTopicOf(dlqTopic: string): string {
+  return `${dlqTopic}${STATUS_SUFFIX}`
+}
+
+export function requireDlqTopic(options: { dlqTopic?: string; sourceTopic?: string }): string {
+  const topic = options.dlqTopic ?? (options.sourceTopic ? deadLetterTopicOf(options.sourceTopic) : undefined)
+  if (!topic)
+    throw new GrimError('GRIM_CONFIG_INVALID', 'DeadLetterQueue options are invalid: give dlqTopic or sourceTopic', {
+      details: { component: 'DeadLetterQueue' },
+    })
+  return topic
+}

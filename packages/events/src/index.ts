@@ -1,0 +1,82 @@
+// The public entry of @grimos/events. Named exports only: what is not listed here is internal.
+
+// Catalog: the seven user events, one source of truth for types and Avro schemas.
+export type {
+  EventMetadata,
+  PublishUserEventInput,
+  UserData,
+  UserDataInput,
+  UserEvent,
+  UserEventType,
+} from './catalog/index.ts'
+export {
+  avroSchemaFor,
+  createUserEvent,
+  isUserEventType,
+  recordNameFor,
+  SCHEMA_VERSION,
+  USER_EVENT_TYPES,
+  USER_EVENTS_TOPIC,
+  validateUserEvent,
+} from './catalog/index.ts'
+// Consumer.
+export type {
+  ConsumerHealth,
+  EventConsumer,
+  EventConsumerOptions,
+  EventHandler,
+  EventProcessingResult,
+  HandlerContext,
+  HandlerOptions,
+} from './consumer/index.ts'
+export { createEventConsumer, retryTopicOf } from './consumer/index.ts'
+// Databases (PostgreSQL or embedded PGlite), migrations.
+export type { Database, DatabaseOptions, Migration, Queryable } from './db/index.ts'
+export { migrate, migrateEventsSchema, openDatabase } from './db/index.ts'
+// Dedupe by event_id.
+export type { ProcessedEventKey, ProcessedEventStore } from './dedupe/index.ts'
+export { InMemoryProcessedEventStore, PostgresProcessedEventStore } from './dedupe/index.ts'
+// Dead letter queue.
+export type {
+  DeadLetterFilter,
+  DeadLetterInfo,
+  DeadLetterPage,
+  DeadLetterPosition,
+  DeadLetterRecord,
+  DeadLetterStatus,
+  ReplayManyResult,
+  ReplayOptions,
+  ReplayOutcome,
+} from './dlq/index.ts'
+export {
+  DeadLetterQueue,
+  DeadLetterWriter,
+  DLQ_HEADERS,
+  deadLetterTopicOf,
+  REPLAY_HEADERS,
+  readDeadLetterInfo,
+} from './dlq/index.ts'
+// Errors.
+export type { GrimErrorCode, GrimErrorOptions, Violation } from './errors.ts'
+export { EventValidationError, errorCatalogue, GrimError, isGrimError, isRetryable } from './errors.ts'
+// Kafka (our wrapper, for tools and tests that need raw access).
+export type { IncomingRecord, OutgoingRecord, PartitionOffsets, RecordPosition } from './kafka/index.ts'
+export { KafkaAdmin, KafkaGroupConsumer, KafkaProducer } from './kafka/index.ts'
+// Metrics.
+export { defaultRegistry } from './metrics/registry.ts'
+// Outbox.
+export type { OutboxRow, UserEventRelay, UserEventRelayOptions } from './outbox/index.ts'
+export { enqueueUserEvent, OutboxRelay, startOutboxRelay } from './outbox/index.ts'
+// Publishing.
+export type { PublisherOptions, PublishResult } from './producer/index.ts'
+export {
+  closePublisher,
+  configurePublisher,
+  EVENT_HEADERS,
+  EventPublisher,
+  publishUserEvent,
+  publishUserEventInBackground,
+} from './producer/index.ts'
+// Serialization.
+export type { DecodedRecord, EventSerdeOptions } from './serde/index.ts'
+export { EventSerde, registerAllSchemas } from './serde/index.ts'

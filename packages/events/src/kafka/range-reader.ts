@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto'
+import { Consumer, IS_CONTROL } from '@platformatic/kafka'
+import { GrimError } from '../errors.ts'
+import { type ConnectionOptions, connection, kafkaError } from './connection.ts'
+import type { IncomingRecord, PartitionRange } from './types.ts'
+
+const MAX_BYTES_PER_FETCH = 1_048_576
+
+/**
+ * Reads offset ranges of a topic without joining a consumer group and without committing, for tools that
+ * browse a topic (the DLQ). The group id is a throwaway: the broker never hears of it.
+ */
+export class KafkaRangeReader {
+  readonly #client: Consumer<Buffer, Buffer, string, Buffer>
+
+  constructor(options?: ConnectionOptions) {
+    this.#client = new Consumer({ ...connection(options), groupId: `grimos-range-reader-${randomUUID()}` })
+  }
+
+  /**
+   * Yields the records with `from <= offset < until`, partition by partition in offset order. Callers pass
+   * an `until` captured up front (the high watermark), so reading never waits for records still to come.
+   */
+  async *read(topic: string, ranges: PartitionRange[]): AsyncGenerator<IncomingRecord> {
+    const { topicId, leaders } = await this.#layout(topic)
+    for (const { partition, from, until } of ranges) {
+      const leader = leaders[partition]
+      if (leader === undefined) throw new GrimError('GRIM_KAFKA_UNAVAILABLE', `${topic}/${partition} has no leader`)
+      let offset = from
+      while (offset < until) {
+        const batches = await this.#fetch(topic, topicId, leader, partition, offset)
+        let next = offset
+        for (const batch of batches) {
+          const last = batch.firstOffset + BigInt(batch.lastOffsetDelta)
+          if (last + 1n > next) next = last + 1n
+          if (batch.attributes & IS_CONTROL) continue
+          for (const record of batch.records) {
+            const recordOffset = batch.firstOffset + BigInt(record.offsetDelta)
+            if (recordOffset < offset || recordOffset >= until) continue
+            yield {
+              topic,
+              partition,
+              offset: recordOffset,
+              timestamp: batch.firstTimestamp + record.timestampDelta,
+              key: record.key ?? undefined,
+              value: record.value ?? undefined,
+              headers: new Map(
+                record.headers.map(([name, value]) => [name?.toString('utf8') ?? '', value ?? Buffer.alloc(0)]),
+              ),
+              leaderEpoch: batch.partitionLeaderEpoch,
+            }
+          }
+        }
+        // No progress means nothing is stored below `until` any more (compaction or retention took it).
+        if (next === offset) break
+        offset = next
+      }
+    }
+  }
+
+  async #layout(topic: string): Promise<{ topicId: string; leaders: number[] }> {
+    try {
+      const metadata = await this.#client.metadata({ topics: [topic] })
+      const found = metadata.topics.get(topic)
+      if (!found) throw new Error(`topic ${topic} is unknown`)
+      return { topicId: found.id, leaders: found.partitions.map((p) => p.leader) }
+    } catch (error) {
+      throw kafkaError(`reading metadata of ${topic} failed`, error)
+    }
+  }
+
+  async #fetch(topic: string, topicId: string, node: number, partition: number, fetchOffset: bigint) {
+    try {
+      const response = await this.#client.fetch({
+        node,
+        maxWaitTime: 100,
+        topics: [
+          {
+            topicId,
+            partitions: [
+              {
+                partition,
+                fetchOffset,
+                partitionMaxBytes: MAX_BYTES_PER_FETCH,
+                currentLeaderEpoch: -1,
+                lastFetchedEpoch: -1,
+              },
+            ],
+          },
+        ],
+      })
+      const answer = response.responses.flatMap((t) => t.partitions).find((p) => p.partitionIndex === partition)
+      return answer?.records ?? []
+    } catch (error) {
+      throw kafkaError(`reading ${topic}/${partition} from offset ${fetchOffset} failed`, error)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close()
+  }
+}

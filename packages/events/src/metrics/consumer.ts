@@ -1,0 +1,50 @@
+import type { Registry } from 'prom-client'
+import { counter, gauge, histogram, latencyBuckets } from './registry.ts'
+
+/** What the event consumer reports. Created once per registry (see registry.ts), so two consumers share them. */
+export function createConsumerMetrics(registry: Registry) {
+  return {
+    processed: counter(registry, {
+      name: 'grimos_consumer_events_processed_total',
+      help: 'Consumed events by type and outcome (success, failure, retried, dead_lettered, skipped, duplicate)',
+      labelNames: ['event_type', 'outcome'] as const,
+    }),
+    processingSeconds: histogram(registry, {
+      name: 'grimos_consumer_processing_seconds',
+      help: 'Time one handler attempt took, dedupe transaction included',
+      labelNames: ['event_type'] as const,
+      buckets: latencyBuckets,
+    }),
+    retries: counter(registry, {
+      name: 'grimos_consumer_retries_total',
+      help: 'Failed attempts that were scheduled for another try (in process or through the retry topic)',
+      labelNames: ['event_type'] as const,
+    }),
+    dlqWrites: counter(registry, {
+      name: 'grimos_consumer_dlq_writes_total',
+      help: 'Records written to a dead-letter topic, by reason',
+      labelNames: ['reason'] as const,
+    }),
+    dlqDepth: gauge(registry, {
+      name: 'grimos_consumer_dlq_depth',
+      help: 'Records in the dead-letter topic (log end minus log start)',
+      labelNames: ['topic'] as const,
+    }),
+    up: gauge(registry, { name: 'grimos_consumer_up', help: '1 while the consumer loop runs' }),
+    assignedPartitions: gauge(registry, {
+      name: 'grimos_consumer_assigned_partitions',
+      help: 'Partitions assigned to this consumer (source and retry topics)',
+    }),
+    lag: gauge(registry, {
+      name: 'grimos_consumer_lag',
+      help: 'Records behind the log end (log end minus committed offset)',
+      labelNames: ['topic', 'partition'] as const,
+    }),
+    parkedKeys: gauge(registry, {
+      name: 'grimos_consumer_parked_keys',
+      help: 'Keys whose events wait behind a retry, so per-key order holds',
+    }),
+  }
+}
+
+export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>

@@ -1,0 +1,27 @@
+import { Type } from 'typebox'
+import { BackoffSchema } from '../retry/backoff.ts'
+
+// The relay retries a failing publish forever, so the backoff has no attempt limit.
+const RelayBackoffSchema = Type.Omit(BackoffSchema, ['maxAttempts'])
+
+export const OutboxRelayOptionsSchema = Type.Object({
+  /** Names this relay in logs; a fresh `relay-<pid>-<random>` by default. */
+  relayId: Type.String({ minLength: 1 }),
+  /** How often to look for new rows when nobody calls `wake()`, and how often a standby tries to take over. */
+  pollIntervalMs: Type.Integer({ minimum: 1 }),
+  /** Rows handed to one `publish` call. */
+  batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  backoff: RelayBackoffSchema,
+  /** Sent rows are kept this long (for audit and replay), then deleted. */
+  sentRetentionMs: Type.Integer({ minimum: 0 }),
+  cleanupIntervalMs: Type.Integer({ minimum: 1_000 }),
+})
+
+export const outboxRelayDefaults = {
+  pollIntervalMs: 200,
+  batchSize: 100,
+  // Half jitter keeps a floor, so a broker that is down is not hammered by near-zero delays.
+  backoff: { initialDelayMs: 200, multiplier: 2, maxDelayMs: 30_000, jitter: 0.5 },
+  sentRetentionMs: 24 * 60 * 60 * 1000,
+  cleanupIntervalMs: 10 * 60 * 1000,
+}

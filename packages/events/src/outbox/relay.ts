@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pino } from 'pino'
+import type { AdvisoryLock, Database } from '../db/types.ts'
+import { GrimError, isRetryable } from '../errors.ts'
+import { resolveOptions } from '../options.ts'
+import { backoffDelay } from '../retry/backoff.ts'
+import { OutboxRelayOptionsSchema, outboxRelayDefaults } from './options.ts'
+import { Pause } from './pause.ts'
+import {
+  countPending,
+  fetchPending,
+  markFailed,
+  markSent,
+  oldestPendingAge,
+  purgeSent,
+  recordAttemptFailed,
+} from './store.ts'
+import type { OutboxLogger, OutboxObserver, OutboxPublish, OutboxRow } from './types.ts'
+
+export interface OutboxRelayOptions {
+  publish: OutboxPublish
+  /** Told about every row marked 'failed' (after it is marked and logged). */
+  onFailure?: (row: OutboxRow, error: unknown) => void | Promise<void>
+  observer?: OutboxObserver
+  logger?: OutboxLogger
+  relayId?: string
+  pollIntervalMs?: number
+  batchSize?: number
+  backoff?: Partial<typeof outboxRelayDefaults.backoff>
+  sentRetentionMs?: number
+  cleanupIntervalMs?: number
+}
+
+const lockName = 'grimos_outbox_relay'
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/**
+ * Publishes the outbox, oldest row first, and marks rows sent once `publish` resolved. One relay per database
+ * is active (it holds an advisory lock); the others stand by and take over when it stops or dies, so per-key
+ * order needs no more than `id` order. Retryable failures keep the rows pending and retry forever with
+ * backoff; a crash between the broker's ack and the 'sent' mark re-sends at most that batch (consumers dedupe
+ * by event_id).
+ *
+ * A row that can never be published (non-retryable error) is marked 'failed', logged, and reported to
+ * `onFailure`; later rows of the same key are published anyway. Blocking the key instead would stall that
+ * user's stream until an operator acts; we prefer a visible gap, kept in the table for repair or replay.
+ */
+export class OutboxRelay {
+  readonly #db: Database
+  readonly #publish: OutboxPublish
+  readonly #onFailure: OutboxRelayOptions['onFailure']
+  readonly #observer: OutboxObserver
+  readonly #logger: OutboxLogger
+  readonly #options: typeof outboxRelayDefaults & { relayId: string }
+  readonly #pause = new Pause()
+  #running = false
+  #loop: Promise<void> | undefined
+  #lock: AdvisoryLock | undefined
+  #lastCleanup = 0
+
+  constructor(db: Database, options: OutboxRelayOptions) {
+    const { publish, onFailure, observer, logger, backoff, ...tunables } = options
+    this.#options = resolveOptions(
+      'outbox relay',
+      OutboxRelayOptionsSchema,
+      { ...outboxRelayDefaults, relayId: `relay-${process.pid}-${randomBytes(3).toString('hex')}` },
+      { ...tunables, backoff: { ...outboxRelayDefaults.backoff, ...backoff } },
+    )
+    this.#db = db
+    this.#publish = publish
+    this.#onFailure = onFailure
+    this.#observer = observer ?? {}
+    this.#logger = logger ?? pino({ name: 'grimos-outbox-relay' })
+  }
+
+  get relayId(): string {
+    return this.#options.relayId
+  }
+
+  /** Whether this relay holds the lock and publishes (false while standing by). */
+  get active(): boolean {
+    return this.#lock !== undefined
+  }
+
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    this.#loop = this.#run()
+  }
+
+  /** Lets the batch under way finish and be marked, then releases the lock so a standby can take over. */
+  async stop(): Promise<void> {
+    this.#running = false
+    this.#pause.interrupt()
+    await this.#loop
+    this.#loop = undefined
+  }
+
+  /** Publish now rather than at the next poll, e.g. right after a transaction that enqueued events committed. */
+  wake(): void {
+    this.#pause.wake()
+  }
+
+  /** Waits until no row is pending; throws GRIM_SHUTDOWN_TIMEOUT after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const pending = await this.pendingCount()
+      if (pending === 0) return
+      if (Date.now() >= deadline)
+        throw new GrimError('GRIM_SHUTDOWN_TIMEOUT', `outbox still has ${pending} pending rows after ${timeoutMs} ms`, {
+          details: { pending, relayId: this.relayId },
+        })
+      this.wake()
+      await sleep(Math.min(50, this.#options.pollIntervalMs))
+    }
+  }
+
+  async pendingCount(): Promise<number> {
+    return await countPending(this.#db)
+  }
+
+  /** How long the oldest pending row has waited (the "outbox lag"); 0 when nothing waits. */
+  async oldestPendingAgeMs(): Promise<number> {
+    return await oldestPendingAge(this.#db)
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0
+    while (this.#running) {
+      try {
+        if (!(await this.#lead())) {
+          if (this.#running) await this.#pause.sleep(this.#options.pollIntervalMs, false)
+          continue
+        }
+        await this.#cleanUpWhenDue()
+        const published = await this.#relayBatch()
+        failures = 0
+        if (published === 0 && this.#running) await this.#pause.sleep(this.#options.pollIntervalMs, true)
+      } catch (error) {
+        failures++
+        const delayMs = backoffDelay({ ...this.#options.backoff, maxAttempts: Number.POSITIVE_INFINITY }, failures)
+        this.#logger.warn(
+          { relayId: this.relayId, err: error, failures, delayMs },
+          `outbox relay will retry in ${delayMs} ms: ${describe(error)}`,
+        )
+        this.#notify(() => this.#observer.onRetry?.(error))
+        // stop() may have come while the batch was failing; it must not wait out the backoff.
+        if (this.#running) await this.#pause.sleep(delayMs, false)
+      }
+    }
+    await this.#resign()
+  }
+
+  /** Takes or checks the lock; false means another relay is active and this one stands by. */
+  async #lead(): Promise<boolean> {
+    if (this.#lock) {
+      if (await this.#lock.isHeld()) return true
+      this.#logger.warn({ relayId: this.relayId }, 'outbox relay lost its lock (database session ended); re-electing')
+      this.#lock = undefined
+    }
+    this.#lock = await this.#db.tryAdvisoryLock(lockName)
+    if (this.#lock) this.#logger.info({ relayId: this.relayId }, 'outbox relay is active')
+    return this.#lock !== undefined
+  }
+
+  async #resign(): Promise<void> {
+    const lock = this.#lock
+    this.#lock = undefined
+    try {
+      await lock?.release()
+    } catch (error) {
+      // The lock dies with its session anyway; say so rather than fail the shutdown.
+      this.#logger.warn(
+        { relayId: this.relayId, err: error },
+        `releasing the outbox relay lock failed: ${describe(error)}`,
+      )
+    }
+  }
+
+  /** Returns how many rows it handled (sent or failed); throws when the batch must be retried later. */
+  async #relayBatch(): Promise<number> {
+    const rows = await fetchPending(this.#db, this.#options.batchSize)
+    if (rows.length === 0) return 0
+    try {
+      await this.#publish(rows)
+    } catch (error) {
+      if (isRetryable(error)) return await this.#retryLater(rows, error)
+      // Something in the batch can never be published: find which row(s), keeping the others in order.
+      return await this.#relayOneByOne(rows)
+    }
+    await this.#sent(rows)
+    return rows.length
+  }
+
+  async #relayOneByOne(rows: OutboxRow[]): Promise<number> {
+    for (const row of rows) {
+      try {
+        await this.#publish([row])
+      } catch (error) {
+        if (isRetryable(error)) return await this.#retryLater([row], error)
+        await this.#fail(row, error)
+        continue
+      }
+      await this.#sent([row])
+    }
+    return rows.length
+  }
+
+  async #sent(rows: OutboxRow[]): Promise<void> {
+    await markSent(
+      this.#db,
+      rows.map((r) => r.id),
+    )
+    this.#notify(() => this.#observer.onPublished?.(rows.length))
+  }
+
+  async #retryLater(rows: OutboxRow[], error: unknown): Promise<never> {
+    await recordAttemptFailed(
+      this.#db,
+      rows.map((r) => r.id),
+      describe(error),
+    )
+    throw new GrimError('GRIM_OUTBOX_FAILED', `publishing ${rows.length} outbox rows failed: ${describe(error)}`, {
+      cause: error,
+      details: { firstId: rows[0]?.id, count: rows.length },
+    })
+  }
+
+  async #fail(row: OutboxRow, error: unknown): Promise<void> {
+    await markFailed(this.#db, row.id, describe(error))
+    this.#logger.error(
+      { relayId: this.relayId, err: error, outboxId: row.id, eventId: row.eventId, topic: row.topic, key: row.key },
+      `outbox row ${row.id} (event ${row.eventId}) can never be published and is marked failed: ${describe(error)}`,
+    )
+    this.#notify(() => this.#observer.onFailed?.(row, error))
+    try {
+      await this.#onFailure?.(row, error)
+    } catch (callbackError) {
+      this.#logger.error(
+        { relayId: this.relayId, err: callbackError, outboxId: row.id },
+        `onFailure callback threw for outbox row ${row.id}: ${describe(callbackError)}`,
+      )
+    }
+  }
+
+  async #cleanUpWhenDue(): Promise<void> {
+    if (Date.now() - this.#lastCleanup < this.#options.cleanupIntervalMs) return
+    this.#lastCleanup = Date.now()
+    const deleted = await purgeSent(this.#db, this.#options.sentRetentionMs)
+    if (deleted > 0) this.#logger.info({ relayId: this.relayId, deleted }, `deleted ${deleted} sent outbox rows`)
+  }
+
+  /** A metrics hook must never stop the relay or make it re-send. */
+  #notify(hook: () => void): void {
+    try {
+      hook()
+    } catch (error) {
+      this.#logger.warn({ relayId: this.relayId, err: error }, `outbox observer hook threw: ${describe(error)}`)
+    }
+  }
+}

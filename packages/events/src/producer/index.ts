@@ -1,0 +1,8 @@
+export {
+  closePublisher,
+  configurePublisher,
+  publishUserEvent,
+  publishUserEventInBackground,
+} from './default-publisher.ts'
+export { EventPublisher, type PublisherOptions, type PublishResult } from './publisher.ts'
+export { AVRO_CONTENT_TYPE, EVENT_HEADERS } from './record.ts'

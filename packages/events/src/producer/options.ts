@@ -1,0 +1,47 @@
+import { join } from 'node:path'
+import { Type } from 'typebox'
+import { USER_EVENTS_TOPIC } from '../catalog/index.ts'
+import { BackoffSchema } from '../retry/backoff.ts'
+
+export const PublisherOptionsSchema = Type.Object({
+  topic: Type.String({ minLength: 1 }),
+  clientId: Type.String({ minLength: 1 }),
+  bootstrapBrokers: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+  registryUrl: Type.Optional(Type.String({ minLength: 1 })),
+  /** Per-request timeout towards the broker; keeps one hung request from eating the whole deadline. */
+  requestTimeoutMs: Type.Integer({ minimum: 100 }),
+  /** A sync publish (and each background batch) gives up after this long, retries included. */
+  deadlineMs: Type.Integer({ minimum: 100 }),
+  retry: BackoffSchema,
+  /** Create the topic at start-up if it is missing, with this layout. */
+  ensureTopic: Type.Boolean(),
+  topicLayout: Type.Object({
+    partitions: Type.Integer({ minimum: 1 }),
+    replicationFactor: Type.Integer({ minimum: 1 }),
+    minInsyncReplicas: Type.Integer({ minimum: 1 }),
+  }),
+  queue: Type.Object({
+    capacity: Type.Integer({ minimum: 1 }),
+    /** What a full queue does: 'reject' throws GRIM_QUEUE_FULL; 'spill' writes the event to the spill file. */
+    overflow: Type.Union([Type.Literal('reject'), Type.Literal('spill')]),
+    batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  }),
+  /** NDJSON file keeping events that failed every retry; re-sent on the next start. */
+  spillFile: Type.String({ minLength: 1 }),
+})
+
+export const publisherDefaults = {
+  topic: USER_EVENTS_TOPIC,
+  clientId: 'grimos-publisher',
+  requestTimeoutMs: 5_000,
+  deadlineMs: 30_000,
+  retry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 5_000, jitter: 0.5, maxAttempts: 20 },
+  ensureTopic: true,
+  topicLayout: {
+    partitions: Number(process.env.GRIMOS_TOPIC_PARTITIONS ?? 6),
+    replicationFactor: Number(process.env.GRIMOS_TOPIC_REPLICATION ?? 1),
+    minInsyncReplicas: Number(process.env.GRIMOS_TOPIC_MIN_ISR ?? 1),
+  },
+  queue: { capacity: 10_000, overflow: 'reject' as const, batchSize: 1_000 },
+  spillFile: join(process.env.GRIMOS_SPILL_DIR ?? join(process.cwd(), '.grimos', 'spill'), 'user-events.ndjson'),
+}

@@ -1,0 +1,270 @@
+import pino, { type Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Static } from 'typebox'
+import { createUserEvent, type PublishUserEventInput, type UserEvent, validateUserEvent } from '../catalog/index.ts'
+import { GrimError } from '../errors.ts'
+import { KafkaAdmin, KafkaProducer, type RecordPosition } from '../kafka/index.ts'
+import { createProducerMetrics, type ProducerMetrics } from '../metrics/producer.ts'
+import { defaultRegistry } from '../metrics/registry.ts'
+import { resolveOptions } from '../options.ts'
+import { EventSerde } from '../serde/index.ts'
+import { withSpan } from '../tracing/propagation.ts'
+import { BackgroundQueue } from './background-queue.ts'
+import { PublisherOptionsSchema, publisherDefaults } from './options.ts'
+import { toRecord } from './record.ts'
+import { sendWithRetries } from './retrying-send.ts'
+import { countSpilled, spill, takeSpilled } from './spill.ts'
+
+export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & {
+  /** Called for every background event that failed all retries (it is spilled, not lost). */
+  onBackgroundFailure?: (event: UserEvent, error: GrimError) => void
+  metricsRegistry?: Registry
+  logger?: Logger
+  /** Injected for tests; by default one is built from `registryUrl`. */
+  serde?: EventSerde
+}
+
+export interface PublishResult {
+  topic: string
+  partition: number
+  offset: bigint
+  eventId: string
+}
+
+interface QueuedEvent {
+  event: UserEvent
+  enqueuedAt: number
+  onFailure?: (event: UserEvent, error: GrimError) => void
+}
+
+/**
+ * Publishes user events: `publish` resolves once the broker has the event (idempotent producer, acks=all);
+ * `publishInBackground` returns at once and goes through a bounded queue. Events that fail every retry in the
+ * background are reported (log, metric, callback) and kept in a spill file that the next start re-sends.
+ */
+export class EventPublisher {
+  readonly options: Static<typeof PublisherOptionsSchema>
+  readonly #serde: EventSerde
+  readonly #producer: KafkaProducer
+  readonly #metrics: ProducerMetrics
+  readonly #log: Logger
+  readonly #onBackgroundFailure: PublisherOptions['onBackgroundFailure']
+  readonly #queue: BackgroundQueue<QueuedEvent>
+  #ready: Promise<void> | undefined
+  #closed = false
+
+  constructor(input: PublisherOptions = {}) {
+    const { onBackgroundFailure, metricsRegistry, logger, serde, ...rest } = input
+    this.options = resolveOptions('publisher', PublisherOptionsSchema, publisherDefaults, rest)
+    const connection = {
+      clientId: this.options.clientId,
+      bootstrapBrokers: this.options.bootstrapBrokers,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+    }
+    this.#producer = new KafkaProducer(connection)
+    this.#serde = serde ?? new EventSerde({ registryUrl: this.options.registryUrl, topic: this.options.topic })
+    this.#metrics = createProducerMetrics(metricsRegistry ?? defaultRegistry())
+    this.#log = logger ?? pino({ name: 'grimos-events', level: process.env.LOG_LEVEL ?? 'info' })
+    this.#onBackgroundFailure = onBackgroundFailure
+    this.#queue = new BackgroundQueue(
+      this.options.queue,
+      (batch) => this.#sendBackgroundBatch(batch),
+      (depth) => this.#metrics.queueDepth.set(depth),
+    )
+  }
+
+  /** Creates the topic if missing, registers the schemas, and re-sends spilled events. Safe to call twice. */
+  start(): Promise<void> {
+    this.#ready ??= this.#start().catch((error: unknown) => {
+      // Let the next call try again (the registry or broker may be back by then).
+      this.#ready = undefined
+      throw error
+    })
+    return this.#ready
+  }
+
+  async #start(): Promise<void> {
+    if (this.options.ensureTopic) {
+      const admin = new KafkaAdmin({
+        clientId: `${this.options.clientId}-admin`,
+        bootstrapBrokers: this.options.bootstrapBrokers,
+      })
+      try {
+        await admin.ensureTopic(this.options.topic, this.options.topicLayout)
+      } finally {
+        await admin.close()
+      }
+    }
+    await this.#serde.registerSchemas()
+    await this.#resendSpilled()
+  }
+
+  async #resendSpilled(): Promise<void> {
+    const { events, done } = await takeSpilled(this.options.spillFile)
+    if (events.length === 0) return
+    this.#log.warn(
+      { count: events.length, file: this.options.spillFile },
+      're-sending events spilled by an earlier run',
+    )
+    const valid = events.map((raw) => validateUserEvent(raw))
+    await this.#sendEvents(valid, 'background')
+    await done()
+    this.#metrics.spilled.set(await countSpilled(this.options.spillFile))
+  }
+
+  /** Validates, encodes and sends one event; resolves with its position once the broker acknowledged it. */
+  async publish<T extends PublishUserEventInput>(input: T): Promise<PublishResult> {
+    this.#assertOpen()
+    const event = this.#build(input, 'sync')
+    const started = performance.now()
+    await this.start()
+    try {
+      const [position] = await withSpan(
+        `${this.options.topic} publish`,
+        'producer',
+        {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': this.options.topic,
+          'grimos.event_type': event.event_type,
+        },
+        () => this.#sendEvents([event], 'sync'),
+      )
+      this.#metrics.published.inc({ event_type: event.event_type, mode: 'sync', outcome: 'success' })
+      this.#metrics.publishDuration.observe({ mode: 'sync' }, (performance.now() - started) / 1000)
+      if (!position) throw new GrimError('GRIM_PUBLISH_FAILED', 'the broker acknowledged no position for the event')
+      return { topic: position.topic, partition: position.partition, offset: position.offset, eventId: event.event_id }
+    } catch (error) {
+      this.#metrics.published.inc({ event_type: event.event_type, mode: 'sync', outcome: 'failure' })
+      throw error
+    }
+  }
+
+  /**
+   * Validates at once (an invalid event throws here, synchronously) and queues the event. A full queue throws
+   * GRIM_QUEUE_FULL, or spills the event when `queue.overflow` is 'spill'. Returns the event id.
+   */
+  publishInBackground<T extends PublishUserEventInput>(
+    input: T,
+    onFailure?: (event: UserEvent, error: GrimError) => void,
+  ): { eventId: string } {
+    this.#assertOpen()
+    const event = this.#build(input, 'background')
+    if (this.#queue.isFull && this.options.queue.overflow === 'spill') {
+      this.#keep(
+        [{ event, enqueuedAt: Date.now(), onFailure }],
+        new GrimError('GRIM_QUEUE_FULL', 'background queue full; event spilled'),
+      )
+      return { eventId: event.event_id }
+    }
+    try {
+      this.#queue.push({ event, enqueuedAt: performance.now(), onFailure })
+    } catch (error) {
+      this.#metrics.published.inc({ event_type: event.event_type, mode: 'background', outcome: 'rejected' })
+      throw error
+    }
+    return { eventId: event.event_id }
+  }
+
+  #build(input: PublishUserEventInput, mode: 'sync' | 'background'): UserEvent {
+    try {
+      return createUserEvent(input)
+    } catch (error) {
+      this.#metrics.published.inc({ event_type: String(input.eventType), mode, outcome: 'invalid' })
+      throw error
+    }
+  }
+
+  async #sendEvents(events: UserEvent[], mode: 'sync' | 'background'): Promise<RecordPosition[]> {
+    return sendWithRetries(
+      events.length === 1
+        ? `publishing ${events[0]?.event_type} ${events[0]?.event_id}`
+        : `publishing ${events.length} events`,
+      async () => {
+        const records = await Promise.all(
+          events.map(async (event) => toRecord(this.options.topic, event, await this.#serde.encode(event))),
+        )
+        return this.#producer.send(records)
+      },
+      this.options.retry,
+      this.options.deadlineMs,
+      (error, attempt) => {
+        this.#metrics.retries.inc({ mode })
+        this.#log.warn({ attempt, err: (error as Error).message }, 'publish failed, retrying')
+      },
+    )
+  }
+
+  async #sendBackgroundBatch(batch: QueuedEvent[]): Promise<void> {
+    await this.start()
+      .then(() =>
+        this.#sendEvents(
+          batch.map((item) => item.event),
+          'background',
+        ),
+      )
+      .then(() => {
+        const now = performance.now()
+        for (const item of batch) {
+          this.#metrics.published.inc({ event_type: item.event.event_type, mode: 'background', outcome: 'success' })
+          this.#metrics.publishDuration.observe({ mode: 'background' }, (now - item.enqueuedAt) / 1000)
+        }
+      })
+      .catch((error: unknown) => this.#keep(batch, error))
+  }
+
+  /** The end of every failure path in the background: reported three ways, and the events kept on disk. */
+  async #keep(items: QueuedEvent[], cause: unknown): Promise<void> {
+    const error =
+      cause instanceof GrimError ? cause : new GrimError('GRIM_PUBLISH_FAILED', (cause as Error).message, { cause })
+    try {
+      await spill(
+        this.options.spillFile,
+        items.map((item) => item.event),
+      )
+    } catch (spillError) {
+      // Nowhere left to keep them: say so loudly with every event id, so they can be recovered from the log.
+      this.#log.fatal(
+        { err: (spillError as Error).message, eventIds: items.map((item) => item.event.event_id) },
+        'events could not be published NOR spilled',
+      )
+    }
+    this.#log.error(
+      { err: error.message, code: error.code, count: items.length, file: this.options.spillFile },
+      'background publish failed after every retry; events spilled for re-send on next start',
+    )
+    for (const item of items) {
+      this.#metrics.published.inc({ event_type: item.event.event_type, mode: 'background', outcome: 'spilled' })
+      for (const callback of [item.onFailure, this.#onBackgroundFailure]) {
+        try {
+          callback?.(item.event, error)
+        } catch (callbackError) {
+          this.#log.error({ err: (callbackError as Error).message }, 'onFailure callback threw')
+        }
+      }
+    }
+    this.#metrics.spilled.inc(items.length)
+  }
+
+  /** Waits until every queued event is acknowledged or spilled. */
+  flush(timeoutMs = this.options.deadlineMs * 2): Promise<void> {
+    return this.#queue.flush(timeoutMs)
+  }
+
+  /** Graceful shutdown: flushes the queue (spilling what cannot be sent in time), then closes the producer. */
+  async close(timeoutMs = this.options.deadlineMs * 2): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    try {
+      await this.#queue.flush(timeoutMs)
+    } catch (error) {
+      const rest = this.#queue.takeAll()
+      await this.#keep(rest, error)
+    }
+    await this.#producer.close()
+    await this.#serde.close?.()
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event publisher is closed')
+  }
+}

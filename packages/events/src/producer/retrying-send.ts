@@ -1,0 +1,34 @@
+import { GrimError, isRetryable } from '../errors.ts'
+import { type Backoff, backoffDelay } from '../retry/backoff.ts'
+
+/**
+ * Calls `send` until it succeeds, a non-retryable error occurs, the attempts run out, or the next wait would
+ * cross the deadline. Waits grow exponentially with jitter. The final error is typed and says why it stopped.
+ */
+export async function sendWithRetries<T>(
+  what: string,
+  send: () => Promise<T>,
+  policy: Backoff,
+  deadlineMs: number,
+  onRetry: (error: unknown, attempt: number) => void,
+): Promise<T> {
+  const started = Date.now()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send()
+    } catch (error) {
+      if (!isRetryable(error)) throw error
+      const delay = backoffDelay(policy, attempt)
+      const elapsed = Date.now() - started
+      if (attempt >= policy.maxAttempts || elapsed + delay > deadlineMs) {
+        throw new GrimError(
+          'GRIM_PUBLISH_FAILED',
+          `${what} failed after ${attempt} attempt(s) in ${elapsed} ms: ${(error as Error).message}`,
+          { cause: error, retryable: true, details: { attempts: attempt } },
+        )
+      }
+      onRetry(error, attempt)
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}

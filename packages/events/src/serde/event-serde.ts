@@ -1,0 +1,261 @@
+// Avro in the Confluent wire format for the user-event catalog. Schema ids are resolved once per event type
+// (registering at first use by default) and writer schemas once per id, so after warm-up neither encode
+// nor decode makes an HTTP call. Encode validates first: nothing invalid ever reaches Kafka.
+import type avro from 'avsc'
+import {
+  type AvroRecordSchema,
+  type AvroType,
+  avroSchemaFor,
+  avroTypeFor,
+  compileAvroType,
+  eventTypeForRecord,
+  recordNameFor,
+  toPlain,
+  USER_EVENT_TYPES,
+  type UserEvent,
+  type UserEventType,
+  validateAgainst,
+  validateUserEvent,
+} from '../catalog/index.ts'
+import { GrimError } from '../errors.ts'
+import { resolveOptions } from '../options.ts'
+import { type CompatibilityLevel, EventSerdeOptionsSchema, eventSerdeDefaults } from './options.ts'
+import { SchemaRegistryClient } from './registry.ts'
+import { type SubjectStrategy, subjectFor } from './subjects.ts'
+import { HEADER_LENGTH, unframe, writeHeader } from './wire.ts'
+
+export interface EventSerdeOptions {
+  registryUrl?: string
+  topic?: string
+  subjectStrategy?: SubjectStrategy
+  autoRegister?: boolean
+  compatibility?: CompatibilityLevel
+  registryRetries?: number
+  registryTimeoutMs?: number
+}
+
+export interface DecodeOptions {
+  /** The consumer's own Avro schema for the record; defaults to this catalog's schema for the writer's record. */
+  readerSchema?: object
+}
+
+export interface RegisteredSchema {
+  eventType: UserEventType
+  recordName: string
+  subject: string
+  id: number
+}
+
+/** A record read with the schema it was written with: what a DLQ browser shows. */
+export interface DecodedRecord {
+  schemaId: number
+  recordName: string
+  writerSchema: object
+  value: unknown
+}
+
+interface WriterEntry {
+  schema: object
+  type: AvroType
+  recordName: string
+}
+
+interface ReaderEntry {
+  type: AvroType
+  resolvers: Map<number, avro.Resolver>
+}
+
+export class EventSerde {
+  readonly registry: SchemaRegistryClient
+  readonly #options: ReturnType<typeof resolveSerdeOptions>
+  readonly #ids = new Map<UserEventType, number>()
+  readonly #pendingIds = new Map<UserEventType, Promise<number>>()
+  readonly #writers = new Map<number, Promise<WriterEntry>>()
+  readonly #catalogReaders = new Map<string, ReaderEntry>()
+  readonly #customReaders = new WeakMap<object, ReaderEntry>()
+  // Events are encoded straight after the header in one reusable buffer, then copied out once.
+  #scratch = Buffer.allocUnsafe(16 * 1024)
+  #closed = false
+
+  constructor(options?: EventSerdeOptions) {
+    this.#options = resolveSerdeOptions(options)
+    this.registry = new SchemaRegistryClient(this.#options)
+  }
+
+  get topic(): string {
+    return this.#options.topic
+  }
+
+  subjectFor(eventType: UserEventType): string {
+    return subjectFor(this.#options.subjectStrategy, this.#options.topic, recordNameFor(eventType))
+  }
+
+  /** Registers (or, with autoRegister off, looks up) every catalog schema; call at start-up to fail early. */
+  async registerSchemas(): Promise<RegisteredSchema[]> {
+    const registered: RegisteredSchema[] = []
+    // One at a time: under TopicNameStrategy all types share a subject and the order decides the versions.
+    for (const eventType of USER_EVENT_TYPES) {
+      const id = await this.schemaIdFor(eventType)
+      registered.push({ eventType, recordName: recordNameFor(eventType), subject: this.subjectFor(eventType), id })
+    }
+    return registered
+  }
+
+  /** Sets the configured compatibility level (BACKWARD by default) on every subject of the catalog. */
+  async ensureCompatibility(): Promise<void> {
+    const subjects = new Set(USER_EVENT_TYPES.map((eventType) => this.subjectFor(eventType)))
+    for (const subject of subjects) await this.registry.setCompatibility(subject, this.#options.compatibility)
+  }
+
+  /** The registry id of the catalog schema of `eventType`; resolved once, then served from memory. */
+  schemaIdFor(eventType: UserEventType): Promise<number> {
+    const cached = this.#ids.get(eventType)
+    if (cached !== undefined) return Promise.resolve(cached)
+    let pending = this.#pendingIds.get(eventType)
+    if (!pending) {
+      pending = this.#resolveId(eventType).finally(() => this.#pendingIds.delete(eventType))
+      this.#pendingIds.set(eventType, pending)
+    }
+    return pending
+  }
+
+  async encode(event: UserEvent): Promise<Buffer> {
+    if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event serde is closed')
+    const valid = validateUserEvent(event, Date.now())
+    const eventType = valid.event_type
+    const id = this.#ids.get(eventType) ?? (await this.schemaIdFor(eventType))
+    return this.#write(avroTypeFor(eventType), id, valid)
+  }
+
+  /**
+   * Reads a framed record with the writer's schema (by id) resolved into the reader schema, so an old
+   * writer and a new reader work, and the other way round, within the compatibility rules.
+   */
+  async decode(bytes: Uint8Array, options: DecodeOptions = {}): Promise<UserEvent> {
+    const { schemaId, payload } = unframe(bytes)
+    const writer = await this.#writer(schemaId)
+    const reader = options.readerSchema ? this.#customReader(options.readerSchema) : this.#catalogReader(writer)
+    const value = read(schemaId, payload, reader.type, this.#resolver(reader, schemaId, writer))
+    return validateAgainst(reader.type, value, Date.now())
+  }
+
+  /** Reads a framed record with its writer schema only, without validation: for inspecting dead letters. */
+  async decodeUnknown(bytes: Uint8Array): Promise<DecodedRecord> {
+    const { schemaId, payload } = unframe(bytes)
+    const writer = await this.#writer(schemaId)
+    const value = read(schemaId, payload, writer.type, undefined)
+    return { schemaId, recordName: writer.recordName, writerSchema: writer.schema, value }
+  }
+
+  /** Nothing holds a connection (HTTP is per request); closing refuses further encodes. */
+  async close(): Promise<void> {
+    this.#closed = true
+  }
+
+  async #resolveId(eventType: UserEventType): Promise<number> {
+    const subject = this.subjectFor(eventType)
+    const schema: AvroRecordSchema = avroSchemaFor(eventType)
+    const id = this.#options.autoRegister
+      ? await this.registry.register(subject, schema, this.#options.compatibility)
+      : await this.registry.lookup(subject, schema)
+    this.#ids.set(eventType, id)
+    // Our own records then decode without asking the registry for a schema we already hold.
+    if (!this.#writers.has(id))
+      this.#writers.set(
+        id,
+        Promise.resolve({ schema, type: avroTypeFor(eventType), recordName: recordNameFor(eventType) }),
+      )
+    return id
+  }
+
+  #write(type: AvroType, id: number, event: UserEvent): Buffer {
+    let end = type.encode(event, this.#scratch, HEADER_LENGTH)
+    while (end < 0) {
+      // avsc returns minus the number of missing bytes; grow with headroom and encode again.
+      this.#scratch = Buffer.allocUnsafe((this.#scratch.length - end) * 2)
+      end = type.encode(event, this.#scratch, HEADER_LENGTH)
+    }
+    writeHeader(this.#scratch, id)
+    const framed = Buffer.allocUnsafe(end)
+    this.#scratch.copy(framed, 0, 0, end)
+    return framed
+  }
+
+  #writer(schemaId: number): Promise<WriterEntry> {
+    let writer = this.#writers.get(schemaId)
+    if (!writer) {
+      writer = this.registry.schemaById(schemaId).then((schema) => {
+        const type = compileAvroType(schema)
+        return { schema, type, recordName: type.name ?? '' }
+      })
+      // A failed lookup is not cached: the registry may be back, or the id registered, next time.
+      writer.catch(() => this.#writers.delete(schemaId))
+      this.#writers.set(schemaId, writer)
+    }
+    return writer
+  }
+
+  #catalogReader(writer: WriterEntry): ReaderEntry {
+    let reader = this.#catalogReaders.get(writer.recordName)
+    if (!reader) {
+      const eventType = eventTypeForRecord(writer.recordName)
+      if (!eventType)
+        throw new GrimError(
+          'GRIM_EVENT_TYPE_UNKNOWN',
+          `record ${writer.recordName || '(unnamed)'} is not a user event of the catalog`,
+          { details: { recordName: writer.recordName } },
+        )
+      reader = { type: avroTypeFor(eventType), resolvers: new Map() }
+      this.#catalogReaders.set(writer.recordName, reader)
+    }
+    return reader
+  }
+
+  #customReader(readerSchema: object): ReaderEntry {
+    let reader = this.#customReaders.get(readerSchema)
+    if (!reader) {
+      try {
+        reader = { type: compileAvroType(readerSchema), resolvers: new Map() }
+      } catch (error) {
+        throw new GrimError('GRIM_CONFIG_INVALID', `the reader schema is not valid Avro: ${(error as Error).message}`, {
+          cause: error,
+        })
+      }
+      this.#customReaders.set(readerSchema, reader)
+    }
+    return reader
+  }
+
+  #resolver(reader: ReaderEntry, schemaId: number, writer: WriterEntry): avro.Resolver {
+    let resolver = reader.resolvers.get(schemaId)
+    if (!resolver) {
+      try {
+        resolver = reader.type.createResolver(writer.type)
+      } catch (error) {
+        throw new GrimError(
+          'GRIM_DECODE_FAILED',
+          `reader schema ${reader.type.name} cannot read writer schema id ${schemaId} (${writer.recordName}): ${(error as Error).message}`,
+          { cause: error, details: { schemaId } },
+        )
+      }
+      reader.resolvers.set(schemaId, resolver)
+    }
+    return resolver
+  }
+}
+
+function resolveSerdeOptions(options: EventSerdeOptions | undefined) {
+  return resolveOptions('event serde', EventSerdeOptionsSchema, eventSerdeDefaults, options)
+}
+
+function read(schemaId: number, payload: Buffer, type: AvroType, resolver: avro.Resolver | undefined): unknown {
+  try {
+    return toPlain(type.fromBuffer(payload, resolver))
+  } catch (error) {
+    throw new GrimError(
+      'GRIM_DECODE_FAILED',
+      `cannot decode record with schema id ${schemaId}: ${(error as Error).message}`,
+      { cause: error, details: { schemaId } },
+    )
+  }
+}

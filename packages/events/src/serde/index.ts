@@ -1,0 +1,12 @@
+// Avro serialization of user events in the Confluent wire format, with schema-registry integration.
+export type { DecodedRecord, DecodeOptions, EventSerdeOptions, RegisteredSchema } from './event-serde.ts'
+export { EventSerde } from './event-serde.ts'
+export type { CompatibilityLevel } from './options.ts'
+export { COMPATIBILITY_LEVELS, EventSerdeOptionsSchema, eventSerdeDefaults } from './options.ts'
+export { registerAllSchemas } from './register-all.ts'
+export type { RegistryOptions } from './registry.ts'
+export { SchemaRegistryClient } from './registry.ts'
+export type { SubjectStrategy } from './subjects.ts'
+export { SUBJECT_STRATEGIES, subjectFor } from './subjects.ts'
+export type { Unframed } from './wire.ts'
+export { frame, HEADER_LENGTH, MAGIC_BYTE, unframe } from './wire.ts'

@@ -1,0 +1,48 @@
+import { Type } from 'typebox'
+import { USER_EVENTS_TOPIC } from '../catalog/index.ts'
+import { SUBJECT_STRATEGIES } from './subjects.ts'
+
+export const COMPATIBILITY_LEVELS = [
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+  'NONE',
+] as const
+
+export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number]
+
+export const RegistryOptionsSchema = Type.Object({
+  /** Base URL of the Confluent-compatible API (Apicurio: .../apis/ccompat/v7). */
+  registryUrl: Type.String({ pattern: '^https?://' }),
+  /** Retries of the registry client on 5xx answers, before GRIM_REGISTRY_UNAVAILABLE. */
+  registryRetries: Type.Integer({ minimum: 0, maximum: 10 }),
+  /** Timeout of each registry HTTP request (ms). */
+  registryTimeoutMs: Type.Integer({ minimum: 100 }),
+})
+
+export const registryDefaults = {
+  registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+  registryRetries: 2,
+  registryTimeoutMs: 10_000,
+}
+
+export const EventSerdeOptionsSchema = Type.Object({
+  ...RegistryOptionsSchema.properties,
+  topic: Type.String({ minLength: 1 }),
+  subjectStrategy: Type.Enum(SUBJECT_STRATEGIES),
+  /** Register the catalog schemas on first use; off for consumers that must never write to the registry. */
+  autoRegister: Type.Boolean(),
+  /** Set on every subject we register under, so the registry refuses incompatible changes. */
+  compatibility: Type.Enum(COMPATIBILITY_LEVELS),
+})
+
+export const eventSerdeDefaults = {
+  ...registryDefaults,
+  topic: USER_EVENTS_TOPIC,
+  subjectStrategy: 'TopicRecordNameStrategy' as const,
+  autoRegister: true,
+  compatibility: 'BACKWARD' as const,
+}

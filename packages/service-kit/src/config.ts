@@ -1,0 +1,43 @@
+import type { Static, TObject } from 'typebox'
+import { Value } from 'typebox/value'
+
+const secretLike = /SECRET|PASSWORD|TOKEN|KEY|URL/i
+
+/** Raised once at start when the environment is unusable; the message is one line naming the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  readonly variable: string
+
+  constructor(variable: string, message: string) {
+    super(`invalid configuration: ${variable} ${message}`)
+    this.variable = variable
+  }
+}
+
+/**
+ * Reads the variables named by the schema's keys from `env`, fills in `defaults`, converts strings to the
+ * schema's types (numbers, booleans) and validates once. Empty strings count as unset.
+ */
+export function loadEnvConfig<S extends TObject>(
+  schema: S,
+  defaults: Partial<Static<S>>,
+  env: Record<string, string | undefined> = process.env,
+): Static<S> {
+  const raw: Record<string, unknown> = { ...defaults }
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const converted = Value.Convert(schema, raw) as Record<string, unknown>
+  const first = Value.Errors(schema, converted)[0]
+  if (first !== undefined) {
+    const path = first.instancePath.split('/').filter(Boolean)
+    const missing = (first.params as { requiredProperties?: string[] }).requiredProperties?.[0]
+    const variable = path[0] ?? missing ?? '(environment)'
+    if (path.length === 0 && missing !== undefined) throw new ConfigError(variable, 'is required')
+    // The offending value helps, except for secrets.
+    const shown = variable in raw && !secretLike.test(variable) ? ` (got ${JSON.stringify(raw[variable])})` : ''
+    throw new ConfigError(variable, `${first.message}${shown}`)
+  }
+  return converted as Static<S>
+}

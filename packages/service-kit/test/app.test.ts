@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict'
+import { PassThrough } from 'node:stream'
+import { test } from 'node:test'
+import { Type } from 'typebox'
+import { createServiceApp } from '../src/app.ts'
+
+function captureLogs() {
+  const stream = new PassThrough()
+  const lines: string[] = []
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)))
+  return { stream, lines }
+}
+
+test('echoes a sane incoming x-request-id and generates one otherwise', async (t) => {
+  const app = createServiceApp({ name: 'test', logger: { level: 'silent' } })
+  t.after(() => app.close())
+  app.get('/ping', async (request) => ({ id: request.id }))
+
+  const given = await app.inject({ url: '/ping', headers: { 'x-request-id': 'abc-123' } })
+  assert.equal(given.headers['x-request-id'], 'abc-123')
+  assert.equal(given.json().id, 'abc-123')
+
+  const generated = await app.inject({ url: '/ping' })
+  assert.match(String(generated.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+
+  const hostile = await app.inject({ url: '/ping', headers: { 'x-request-id': 'a\nb'.repeat(3) } })
+  assert.notEqual(hostile.headers['x-request-id'], 'a\nb'.repeat(3))
+})
+
+test('validates TypeBox bodies with formats and rejects oversized ones', async (t) => {
+  const app = createServiceApp({ name: 'test', logger: { level: 'silent' }, bodyLimit: 64 })
+  t.after(() => app.close())
+  app.post('/items', { schema: { body: Type.Object({ email: Type.String({ format: 'email' }) }) } }, async (req) => ({
+    email: req.body.email,
+  }))
+
+  const ok = await app.inject({ method: 'POST', url: '/items', payload: { email: 'a@example.com' } })
+  assert.equal(ok.statusCode, 200)
+  const bad = await app.inject({ method: 'POST', url: '/items', payload: { email: 'nope' } })
+  assert.equal(bad.statusCode, 400)
+  assert.deepEqual(bad.json().error.details, [
+    { field: 'email', rule: 'format', message: 'must match format "email"', location: 'body' },
+  ])
+  const big = await app.inject({ method: 'POST', url: '/items', payload: { email: `${'a'.repeat(100)}@example.com` } })
+  assert.equal(big.statusCode, 413)
+  assert.equal(big.json().error.code, 'BODY_TOO_LARGE')
+})
+
+test('logs redact authorization headers and secret fields at any depth', async (t) => {
+  const { stream, lines } = captureLogs()
+  const app = createServiceApp({ name: 'test', logger: { level: 'info', stream } })
+  t.after(() => app.close())
+  app.post('/login', async (request) => {
+    request.log.info({ body: request.body, headers: request.headers }, 'attempt')
+    return { ok: true }
+  })
+  await app.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { authorization: 'Bearer sekrit-token-value', cookie: 'sid=sekrit-cookie' },
+    payload: { email: 'a@example.com', password: 'hunter2-hunter2', nested: { refresh_token: 'sekrit-refresh' } },
+  })
+  const text = lines.join('\n')
+  assert.match(text, /attempt/)
+  assert.match(text, /a@example\.com/)
+  for (const secret of ['hunter2', 'sekrit-refresh']) assert.doesNotMatch(text, new RegExp(secret))
+  const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'attempt')
+  assert.equal(line.name, 'test')
+  assert.equal(typeof line.request_id, 'string')
+})
+
+test('a logged database error does not carry its bound values', async (t) => {
+  const { stream, lines } = captureLogs()
+  const app = createServiceApp({ name: 'test', logger: { level: 'info', stream } })
+  t.after(() => app.close())
+  app.get('/fail', async () => {
+    throw Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+      params: ['$argon2id$v=19$secret-hash'],
+      parameters: ['$argon2id$v=19$secret-hash'],
+    })
+  })
+  const response = await app.inject({ url: '/fail' })
+  assert.equal(response.statusCode, 500)
+  const text = lines.join('\n')
+  assert.match(text, /duplicate key/)
+  assert.doesNotMatch(text, /secret-hash/)
+})

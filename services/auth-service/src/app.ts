@@ -1,0 +1,85 @@
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { createServiceApp, registerHealthRoutes, type ServiceApp, type ServiceLoggerOptions } from '@grimos/service-kit'
+import type { Logger } from 'pino'
+import { authenticate } from './auth/authenticate.ts'
+import { createTokenSigner } from './auth/tokens.ts'
+import type { Database } from './db.ts'
+import { authError } from './errors.ts'
+import type { AuthSettings } from './options.ts'
+import { registerAuthRoutes } from './routes/auth.ts'
+import { registerEmailVerificationRoutes } from './routes/email-verification.ts'
+import { registerPasswordRoutes } from './routes/password.ts'
+import { registerProfileRoutes } from './routes/profile.ts'
+import type { RouteDeps } from './routes/shared.ts'
+
+export const apiPrefix = '/api/v1'
+
+export interface AuthAppOptions {
+  db: Database
+  settings: AuthSettings
+  logger?: ServiceLoggerOptions
+  /** Used instead of `logger` options, e.g. to share one logger with the outbox relay. */
+  loggerInstance?: Logger
+  /** Called after every answered write request; the outbox relay's `wake` publishes without waiting to poll. */
+  afterWrite?: () => void
+}
+
+/** The auth-service HTTP app, ready to `inject` or `listen`; the caller owns (and closes) the database. */
+export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp> {
+  const { db, settings } = options
+  const app = createServiceApp({
+    name: 'auth-service',
+    logger: options.logger,
+    loggerInstance: options.loggerInstance,
+    bodyLimit: settings.bodyLimit,
+    trustProxy: settings.trustProxy,
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'grimOS auth-service',
+        version: '1.0.0',
+        description: 'Accounts, login and sessions. Every change publishes a user event through the outbox.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Only routes that ask for it are limited, and after validation, so the key can include the body's email.
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preHandler',
+    errorResponseBuilder: (_request, context) =>
+      authError('AUTH_RATE_LIMITED', `Too many attempts; retry in ${context.after}`),
+  })
+
+  const afterWrite = options.afterWrite
+  if (afterWrite) {
+    app.addHook('onResponse', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') afterWrite()
+    })
+  }
+
+  const signer = createTokenSigner(settings.jwtSecret, settings.accessTokenTtlSeconds, settings.refreshTokenTtlSeconds)
+  const deps: RouteDeps = { db, signer, settings, authenticate: authenticate(db, signer) }
+
+  registerHealthRoutes(app, {
+    live: () => true,
+    ready: async () => ({ database: (await db.query('select 1 as ok')).length === 1 }),
+  })
+  await app.register(
+    async (scope) => {
+      const api = scope.withTypeProvider<TypeBoxTypeProvider>()
+      registerAuthRoutes(api, deps)
+      registerProfileRoutes(api, deps)
+      registerPasswordRoutes(api, deps)
+      registerEmailVerificationRoutes(api, deps)
+    },
+    { prefix: apiPrefix },
+  )
+  return app
+}

@@ -1,0 +1,74 @@
+// The one module that turns auth-service changes into user events. Each call writes into the outbox with the
+// caller's transaction, so the event exists exactly when the change commits.
+import {
+  enqueueUserEvent,
+  type PublishUserEventInput,
+  type Queryable,
+  type UserEvent,
+  type UserEventType,
+} from '@grimos/events'
+import type { FastifyRequest } from 'fastify'
+import type { UserRow } from './users/repository.ts'
+
+export const eventSource = 'auth-service'
+
+/** Who caused the change: travels in every event's metadata. */
+export interface RequestContext {
+  sourceIp: string | null
+  userAgent: string | null
+  requestId: string | null
+}
+
+export function requestContext(request: FastifyRequest): RequestContext {
+  const agent = request.headers['user-agent']
+  return {
+    sourceIp: request.ip || null,
+    // Bounded: the header is the caller's to fill and the event travels to every consumer.
+    userAgent: typeof agent === 'string' && agent !== '' ? agent.slice(0, 512) : null,
+    requestId: request.id,
+  }
+}
+
+/** The per-type fields of each event; the user snapshot is added from the row. */
+type ExtraData<T extends UserEventType> = Omit<PublishUserEventInput<T>['userData'], keyof UserSnapshot | 'id'>
+
+interface UserSnapshot {
+  email: string
+  full_name: string | null
+  is_active: boolean
+  is_superuser: boolean
+  roles: string[]
+}
+
+export function userSnapshot(user: UserRow): UserSnapshot & { id: string } {
+  return {
+    id: user.id,
+    email: user.email,
+    full_name: user.full_name,
+    is_active: user.is_active,
+    is_superuser: user.is_superuser,
+    roles: user.roles,
+  }
+}
+
+/** Validates the event against the catalog and adds it to the outbox inside `tx`. */
+export async function recordUserEvent<T extends UserEventType>(
+  tx: Queryable,
+  eventType: T,
+  user: UserRow,
+  data: ExtraData<T>,
+  context: RequestContext,
+): Promise<UserEvent> {
+  const input = {
+    eventType,
+    userId: user.id,
+    userData: { ...userSnapshot(user), ...data },
+    metadata: {
+      source: eventSource,
+      source_ip: context.sourceIp,
+      user_agent: context.userAgent,
+      request_id: context.requestId,
+    },
+  } as unknown as PublishUserEventInput<T>
+  return await enqueueUserEvent(tx, input)
+}

@@ -1,0 +1,86 @@
+import { resolve } from 'node:path'
+import { loadEnvConfig } from '@grimos/service-kit'
+import { type Static, Type } from 'typebox'
+
+// The service's configuration, from the environment, validated once at start. Schema and defaults side by side.
+export const AuthEnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')]),
+  HOST: Type.String({ minLength: 1 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: Type.Union([
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+    Type.Literal('silent'),
+  ]),
+  /** PostgreSQL server; without it the embedded PGlite in AUTH_DATA_DIR is used. */
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** PGlite folder, relative to the repository root unless absolute. */
+  AUTH_DATA_DIR: Type.String({ minLength: 1 }),
+  /** The PostgreSQL schema of the service's tables (search_path). */
+  AUTH_DB_SCHEMA: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' }),
+  /** HS256 signing key. Required in production; in development one is generated per data dir. */
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 24 * 3600 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 24 * 3600 }),
+  EMAIL_VERIFICATION_TTL_SECONDS: Type.Integer({ minimum: 60 }),
+  LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1 }),
+  LOGIN_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1_000 }),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1_024, maximum: 1_048_576 }),
+  /** Only behind a proxy you run: trusts X-Forwarded-For for source_ip and rate limiting. */
+  TRUST_PROXY: Type.Boolean(),
+})
+
+export const authEnvDefaults = {
+  NODE_ENV: 'development' as const,
+  HOST: '127.0.0.1',
+  PORT: 3001,
+  LOG_LEVEL: 'info' as const,
+  AUTH_DATA_DIR: '.grimos/auth-service/db',
+  AUTH_DB_SCHEMA: 'auth',
+  ACCESS_TOKEN_TTL_SECONDS: 15 * 60,
+  REFRESH_TOKEN_TTL_SECONDS: 7 * 24 * 3600,
+  EMAIL_VERIFICATION_TTL_SECONDS: 24 * 3600,
+  LOGIN_RATE_LIMIT_MAX: 5,
+  LOGIN_RATE_LIMIT_WINDOW_MS: 60_000,
+  BODY_LIMIT_BYTES: 16 * 1024,
+  TRUST_PROXY: false,
+} satisfies Partial<Static<typeof AuthEnvSchema>>
+
+export type AuthEnv = Static<typeof AuthEnvSchema>
+
+export const repositoryRoot = resolve(import.meta.dirname, '../../..')
+
+/** What the HTTP app needs; tests build it directly. */
+export interface AuthSettings {
+  jwtSecret: string
+  accessTokenTtlSeconds: number
+  refreshTokenTtlSeconds: number
+  emailVerificationTtlSeconds: number
+  loginRateLimit: { max: number; windowMs: number }
+  bodyLimit: number
+  trustProxy: boolean
+  /** With no mailer, outside production the verification token is returned to the caller. */
+  exposeVerificationToken: boolean
+}
+
+export function loadAuthEnv(env: Record<string, string | undefined> = process.env): AuthEnv {
+  const config = loadEnvConfig(AuthEnvSchema, authEnvDefaults, env)
+  return { ...config, AUTH_DATA_DIR: resolve(repositoryRoot, config.AUTH_DATA_DIR) }
+}
+
+export function settingsFrom(env: AuthEnv, jwtSecret: string): AuthSettings {
+  return {
+    jwtSecret,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    emailVerificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
+    loginRateLimit: { max: env.LOGIN_RATE_LIMIT_MAX, windowMs: env.LOGIN_RATE_LIMIT_WINDOW_MS },
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    trustProxy: env.TRUST_PROXY,
+    exposeVerificationToken: env.NODE_ENV !== 'production',
+  }
+}

@@ -1,0 +1,114 @@
+import type { ServiceApp } from '@grimos/service-kit'
+import { Type } from 'typebox'
+import { claimsOf } from '../auth/authenticate.ts'
+import { verifyPassword } from '../auth/passwords.ts'
+import { revokeUserSessions } from '../auth/sessions.ts'
+import { isUniqueViolation } from '../db.ts'
+import { authError } from '../errors.ts'
+import { recordUserEvent, requestContext } from '../events.ts'
+import { deleteVerifications } from '../users/email-verifications.ts'
+import { anonymizeUser, findUserById, type ProfileChange, updateProfile } from '../users/repository.ts'
+import { toUserView, UserViewSchema } from '../users/view.ts'
+import { AnyPassword, bearer, Email, errorResponses, FullName, type RouteDeps } from './shared.ts'
+
+export function registerProfileRoutes(app: ServiceApp, deps: RouteDeps): void {
+  const { db } = deps
+
+  app.get(
+    '/users/me',
+    {
+      preHandler: deps.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'The logged-in user',
+        security: bearer,
+        response: { 200: UserViewSchema, ...errorResponses(401) },
+      },
+    },
+    async (request) => {
+      const user = await findUserById(db, claimsOf(request).userId)
+      if (!user) throw authError('AUTH_TOKEN_REVOKED')
+      return toUserView(user)
+    },
+  )
+
+  app.patch(
+    '/users/me',
+    {
+      preHandler: deps.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'Change the name or email; a new email must be verified again',
+        security: bearer,
+        body: Type.Object(
+          { full_name: Type.Optional(Type.Union([FullName, Type.Null()])), email: Type.Optional(Email) },
+          { minProperties: 1, additionalProperties: false },
+        ),
+        response: { 200: UserViewSchema, ...errorResponses(400, 401, 409) },
+      },
+    },
+    async (request) => {
+      const { userId } = claimsOf(request)
+      const context = requestContext(request)
+      const body = request.body
+      try {
+        return await db.transaction(async (tx) => {
+          const before = await findUserById(tx, userId, true)
+          if (!before) throw authError('AUTH_TOKEN_REVOKED')
+          const change: ProfileChange = {}
+          if (body.email !== undefined && body.email.trim() !== before.email) change.email = body.email.trim()
+          if (body.full_name !== undefined && body.full_name !== before.full_name) change.fullName = body.full_name
+          const changed = [...(change.email ? ['email'] : []), ...('fullName' in change ? ['full_name'] : [])]
+          // Same values again: nothing changed, so nothing to publish.
+          if (changed.length === 0) return toUserView(before)
+          const after = await updateProfile(tx, userId, change)
+          await recordUserEvent(tx, 'user_updated', after, { changed_fields: changed }, context)
+          return toUserView(after)
+        })
+      } catch (error) {
+        if (isUniqueViolation(error)) throw authError('AUTH_EMAIL_TAKEN', undefined, { cause: error })
+        throw error
+      }
+    },
+  )
+
+  app.delete(
+    '/users/me',
+    {
+      preHandler: deps.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'Delete the account (confirmed with the password)',
+        description:
+          'Soft delete: the row stays for the audit trail, but the email, name, roles and password hash are ' +
+          'erased and every session is revoked. The address can register again. The user_deleted event carries ' +
+          'the email as it was, so consumers can find and erase their copies.',
+        security: bearer,
+        body: Type.Object({ password: AnyPassword, reason: Type.Optional(Type.String({ maxLength: 500 })) }),
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = claimsOf(request)
+      const context = requestContext(request)
+      const user = await findUserById(db, userId)
+      if (!user) throw authError('AUTH_TOKEN_REVOKED')
+      if (!(await verifyPassword(user.password_hash, request.body.password))) throw authError('AUTH_PASSWORD_INCORRECT')
+      await db.transaction(async (tx) => {
+        const current = await findUserById(tx, userId, true)
+        if (!current) throw authError('AUTH_TOKEN_REVOKED')
+        await anonymizeUser(tx, userId)
+        await revokeUserSessions(tx, userId, 'account_deleted')
+        await deleteVerifications(tx, userId)
+        await recordUserEvent(
+          tx,
+          'user_deleted',
+          { ...current, is_active: false },
+          { deleted_by: 'self', reason: request.body.reason ?? null },
+          context,
+        )
+      })
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict'
+import { isAbsolute } from 'node:path'
+import { test } from 'node:test'
+import { ConfigError } from '@grimos/service-kit'
+import { loadAuthEnv, repositoryRoot, settingsFrom } from '../src/options.ts'
+
+test('defaults: 127.0.0.1:3001, PGlite under the repository root, 15 min / 7 day tokens', () => {
+  const env = loadAuthEnv({})
+  assert.equal(env.HOST, '127.0.0.1')
+  assert.equal(env.PORT, 3001)
+  assert.equal(env.DATABASE_URL, undefined)
+  assert.ok(isAbsolute(env.AUTH_DATA_DIR))
+  assert.equal(env.AUTH_DATA_DIR, `${repositoryRoot}/.grimos/auth-service/db`)
+  const settings = settingsFrom(env, 's'.repeat(32))
+  assert.equal(settings.accessTokenTtlSeconds, 900)
+  assert.equal(settings.refreshTokenTtlSeconds, 604_800)
+  assert.equal(settings.exposeVerificationToken, true)
+  assert.equal(settingsFrom(loadAuthEnv({ NODE_ENV: 'production' }), 's'.repeat(32)).exposeVerificationToken, false)
+})
+
+test('a bad variable fails at once with one line naming it', () => {
+  for (const [env, variable] of [
+    [{ PORT: 'http' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+  ] as const) {
+    assert.throws(
+      () => loadAuthEnv(env),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === variable &&
+        error.message.startsWith(`invalid configuration: ${variable} `) &&
+        !error.message.includes('\n') &&
+        !error.message.includes('short'),
+      variable,
+    )
+  }
+})

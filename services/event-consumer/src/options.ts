@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto'
+import { ConfigError, loadEnvConfig } from '@grimos/service-kit'
+import { type Static, Type } from 'typebox'
+
+// Every setting of the service, read from the environment once at start (see README.md). Kafka and registry
+// connection variables (KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, GRIMOS_TOPIC_*) are read by
+// @grimos/events itself; they are listed here only so a bad value fails at start with one line.
+export const ServiceConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')]),
+  /** 127.0.0.1 unless exposed on purpose (the container sets 0.0.0.0). */
+  HOST: Type.String({ minLength: 1 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: Type.Union([
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+    Type.Literal('silent'),
+  ]),
+  /** Bearer token of the DLQ and read APIs. Required outside development, at least 16 characters. */
+  OPERATOR_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** PostgreSQL server; without it the embedded PGlite keeps the read model (in PGLITE_DATA_DIR or memory). */
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  PGLITE_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** search_path schema of the service's tables. */
+  DATABASE_SCHEMA: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' }),
+  KAFKA_BOOTSTRAP_SERVERS: Type.Optional(Type.String({ minLength: 3 })),
+  SCHEMA_REGISTRY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  USER_EVENTS_TOPIC: Type.String({ minLength: 1 }),
+  CONSUMER_GROUP_ID: Type.String({ minLength: 1 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1_000 }),
+})
+
+export type ServiceConfig = Static<typeof ServiceConfigSchema>
+
+export const serviceConfigDefaults: Partial<ServiceConfig> = {
+  NODE_ENV: 'development',
+  HOST: '127.0.0.1',
+  PORT: 3002,
+  LOG_LEVEL: 'info',
+  DATABASE_SCHEMA: 'public',
+  USER_EVENTS_TOPIC: 'grimos.user-events',
+  CONSUMER_GROUP_ID: 'grimos-event-consumer',
+  SHUTDOWN_TIMEOUT_MS: 20_000,
+}
+
+/** Reads and validates the environment; throws a one-line ConfigError naming the variable. */
+export function loadServiceConfig(env: Record<string, string | undefined> = process.env): ServiceConfig {
+  return loadEnvConfig(ServiceConfigSchema, serviceConfigDefaults, env)
+}
+
+export interface OperatorToken {
+  token: string
+  /** True when no OPERATOR_TOKEN was set and one was made for this run (development and test only). */
+  generated: boolean
+}
+
+/**
+ * The operator token: OPERATOR_TOKEN when set; in production its absence stops the start. Elsewhere a random one
+ * is made for this run, so a laptop needs no setup and never runs the DLQ API unprotected.
+ */
+export function resolveOperatorToken(config: Pick<ServiceConfig, 'NODE_ENV' | 'OPERATOR_TOKEN'>): OperatorToken {
+  if (config.OPERATOR_TOKEN !== undefined) return { token: config.OPERATOR_TOKEN, generated: false }
+  if (config.NODE_ENV === 'production') throw new ConfigError('OPERATOR_TOKEN', 'is required when NODE_ENV=production')
+  return { token: randomBytes(24).toString('base64url'), generated: true }
+}

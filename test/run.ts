@@ -1,0 +1,46 @@
+// `npm test`: brings the local stack up once (or reuses a running one), runs the suite in two phases, and
+// stops only what it started. Phase 1 runs files in parallel; phase 2 (test/chaos) stops and restarts the real
+// broker, so it runs alone, one file at a time.
+import { spawn } from 'node:child_process'
+import { down, up } from '../infra/stack/stack.ts'
+
+const phases: { name: string; args: string[] }[] = [
+  {
+    name: 'unit and integration',
+    args: [
+      '--test',
+      '--test-concurrency=2',
+      '--test-timeout=180000',
+      'packages/*/test/**/*.test.ts',
+      'services/*/test/**/*.test.ts',
+      'infra/test/**/*.test.ts',
+    ],
+  },
+  {
+    name: 'fault injection',
+    args: ['--test', '--test-concurrency=1', '--test-timeout=300000', 'test/chaos/**/*.test.ts'],
+  },
+]
+
+function runPhase(args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...args, ...process.argv.slice(2)], { stdio: 'inherit' })
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)))
+  })
+}
+
+let started: string[] = []
+let failed = false
+try {
+  started = await up((line) => process.stderr.write(`[stack] ${line}\n`))
+  for (const phase of phases) {
+    process.stderr.write(`\n[test] phase: ${phase.name}\n`)
+    if ((await runPhase(phase.args)) !== 0) failed = true
+  }
+} catch (error) {
+  process.stderr.write(`error: ${(error as Error).message}\n`)
+  failed = true
+} finally {
+  if (started.length) await down(started)
+}
+process.exit(failed ? 1 : 0)
