@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { down, up } from '../infra/stack/stack.ts'
+import { down, infrastructure, up } from '../infra/stack/stack.ts'
 
 const names = ['publish', 'consume', 'http']
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'))
@@ -18,7 +18,7 @@ for (const name of selected) {
 let started: string[] = []
 let failed = false
 try {
-  started = await up((line) => process.stderr.write(`[stack] ${line}\n`))
+  started = await up((line) => process.stderr.write(`[stack] ${line}\n`), infrastructure)
   for (const name of selected) {
     const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url))
     if (!existsSync(script)) throw new Error(`bench/${name}.ts is missing`)

@@ -2,7 +2,7 @@
 // stops only what it started. Phase 1 runs files in parallel; phase 2 (test/chaos) stops and restarts the real
 // broker, so it runs alone, one file at a time.
 import { spawn } from 'node:child_process'
-import { down, up } from '../infra/stack/stack.ts'
+import { down, infrastructure, up } from '../infra/stack/stack.ts'
 
 const phases: { name: string; args: string[] }[] = [
   {
@@ -32,7 +32,7 @@ function runPhase(args: string[]): Promise<number> {
 let started: string[] = []
 let failed = false
 try {
-  started = await up((line) => process.stderr.write(`[stack] ${line}\n`))
+  started = await up((line) => process.stderr.write(`[stack] ${line}\n`), infrastructure)
   for (const phase of phases) {
     process.stderr.write(`\n[test] phase: ${phase.name}\n`)
     if ((await runPhase(phase.args)) !== 0) failed = true

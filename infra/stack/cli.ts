@@ -1,4 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { stackConfig } from './config.ts'
 import { isStackError } from './errors.ts'
 import { logFile } from './processes.ts'
 import { componentNamed, down, status, up } from './stack.ts'
@@ -38,10 +40,26 @@ async function showLog(name: string | undefined, follow: boolean): Promise<void>
   }
 }
 
+function printTryIt(): void {
+  const auth = `http://${stackConfig.host}:${stackConfig.services.authPort}`
+  const consumer = `http://${stackConfig.host}:${stackConfig.services.consumerPort}`
+  const tokenFile = join(stackConfig.stateDir, 'secrets', 'operator-token')
+  console.log(`
+Register a user (paste as is; the email is unique per second):
+  curl -s -X POST ${auth}/api/v1/auth/register -H 'content-type: application/json' \\
+    -d "{\\"email\\":\\"ada+$(date +%s)@example.com\\",\\"password\\":\\"correct horse battery staple\\",\\"full_name\\":\\"Ada Lovelace\\"}"
+
+auth-service API docs   ${auth}/docs
+event-consumer metrics  ${consumer}/metrics
+DLQ (operator token)    curl -s -H "authorization: Bearer $(cat ${tokenFile})" ${consumer}/dlq/records
+Logs                    npm run stack -- logs auth-service | event-consumer | kafka | registry`)
+}
+
 async function foreground(): Promise<void> {
   const started = await up((line) => console.log(line))
   console.log('\ngrimOS Events local stack is up:')
   await printStatus()
+  printTryIt()
   console.log('\nCtrl-C stops what this command started.')
   let stopping = false
   const stop = async () => {

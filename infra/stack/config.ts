@@ -37,6 +37,10 @@ export const stackConfig = {
     heapMb: 512,
     dir: join(stateDir, 'registry'),
   },
+  services: {
+    authPort: port('GRIMOS_AUTH_PORT', 3001),
+    consumerPort: port('GRIMOS_CONSUMER_PORT', 3002),
+  },
   // Generous: a first run downloads ~250 MB and the JVMs start cold on 2 cores.
   readyTimeoutMs: 180_000,
 } as const

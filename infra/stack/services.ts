@@ -46,8 +46,8 @@ function serviceComponent(name: string, port: number, portEnv: string, env: () =
   }
 }
 
-export const authServicePort = Number(process.env.GRIMOS_AUTH_PORT ?? 3001)
-export const eventConsumerPort = Number(process.env.GRIMOS_CONSUMER_PORT ?? 3002)
+export const authServicePort = stackConfig.services.authPort
+export const eventConsumerPort = stackConfig.services.consumerPort
 
 export const authServiceComponent = serviceComponent('auth-service', authServicePort, 'GRIMOS_AUTH_PORT', () => ({
   AUTH_DATA_DIR: join(stackConfig.stateDir, 'auth-service', 'db'),
@@ -59,7 +59,7 @@ export const eventConsumerComponent = serviceComponent(
   eventConsumerPort,
   'GRIMOS_CONSUMER_PORT',
   () => ({
-    CONSUMER_DATA_DIR: join(stackConfig.stateDir, 'event-consumer', 'db'),
+    PGLITE_DATA_DIR: join(stackConfig.stateDir, 'event-consumer', 'db'),
     OPERATOR_TOKEN: localSecret('operator-token'),
   }),
 )

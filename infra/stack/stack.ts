@@ -4,13 +4,17 @@ import { StackError } from './errors.ts'
 import { kafkaComponent } from './kafka.ts'
 import { logFile, requireFreePorts, runningPid, spawnBackground, stopProcess, waitFor } from './processes.ts'
 import { registryComponent } from './registry.ts'
+import { authServiceComponent, eventConsumerComponent } from './services.ts'
 
 function ignoreProgress(_line: string): void {
   // Callers that do not print progress still get errors thrown.
 }
 
-/** In start order; `down` walks it backwards. Later issues append the services and the console. */
-export const components: Component[] = [kafkaComponent, registryComponent]
+/** In start order; `down` walks it backwards. */
+export const components: Component[] = [kafkaComponent, registryComponent, authServiceComponent, eventConsumerComponent]
+
+/** What the test suite and the benchmarks need: the broker and the registry (they run the services in process). */
+export const infrastructure = ['kafka', 'registry']
 
 export interface ComponentState {
   name: string
@@ -33,9 +37,12 @@ export async function status(): Promise<ComponentState[]> {
  * Brings every component up, reusing those already running (idempotent).
  * Returns the names of the components this call started, so a caller can stop just those.
  */
-export async function up(onProgress: (line: string) => void = ignoreProgress): Promise<string[]> {
+export async function up(
+  onProgress: (line: string) => void = ignoreProgress,
+  only: string[] = components.map((c) => c.name),
+): Promise<string[]> {
   const started: string[] = []
-  for (const component of components) {
+  for (const component of components.filter((c) => only.includes(c.name))) {
     const existing = runningPid(component.name)
     if (existing !== undefined) {
       onProgress(`${component.name}: already running (pid ${existing}), waiting until healthy`)

@@ -1,7 +1,7 @@
 // Shared test helpers: unique names so tests never collide, and clean-up of what a test created.
 import { randomBytes } from 'node:crypto'
 import { after } from 'node:test'
-import { KafkaAdmin } from '../../packages/events/src/kafka/index.ts'
+import { type IncomingRecord, KafkaAdmin, KafkaRangeReader } from '../../packages/events/src/kafka/index.ts'
 import { SchemaRegistryClient } from '../../packages/events/src/serde/registry.ts'
 
 export const kafkaBootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
@@ -52,4 +52,34 @@ export function deleteSubjectsAfter(subjects: () => Iterable<string>): void {
       })
     }
   })
+}
+
+/** Records of one partition in [from, until), read without a consumer group. */
+export async function readRange(topic: string, partition: number, from: bigint, until: bigint) {
+  const reader = new KafkaRangeReader({ clientId: 'test-reader' })
+  try {
+    const records: IncomingRecord[] = []
+    for await (const record of reader.read(topic, [{ partition, from, until }])) records.push(record)
+    return records
+  } finally {
+    await reader.close()
+  }
+}
+
+/** Every record of every partition of `topic`, as of now. */
+export async function readAll(topic: string): Promise<IncomingRecord[]> {
+  const admin = new KafkaAdmin({ clientId: 'test-admin' })
+  const reader = new KafkaRangeReader({ clientId: 'test-reader' })
+  try {
+    const ranges = (await admin.partitionOffsets(topic)).map((p) => ({
+      partition: p.partition,
+      from: p.low,
+      until: p.high,
+    }))
+    const records: IncomingRecord[] = []
+    for await (const record of reader.read(topic, ranges)) records.push(record)
+    return records
+  } finally {
+    await Promise.all([admin.close(), reader.close()])
+  }
 }

@@ -8,6 +8,7 @@ import { authenticate } from './auth/authenticate.ts'
 import { createTokenSigner } from './auth/tokens.ts'
 import type { Database } from './db.ts'
 import { authError } from './errors.ts'
+import { userEventDefaults, userEventRecorder } from './events.ts'
 import type { AuthSettings } from './options.ts'
 import { registerAuthRoutes } from './routes/auth.ts'
 import { registerEmailVerificationRoutes } from './routes/email-verification.ts'
@@ -65,7 +66,13 @@ export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp>
   }
 
   const signer = createTokenSigner(settings.jwtSecret, settings.accessTokenTtlSeconds, settings.refreshTokenTtlSeconds)
-  const deps: RouteDeps = { db, signer, settings, authenticate: authenticate(db, signer) }
+  const deps: RouteDeps = {
+    db,
+    signer,
+    settings,
+    recordUserEvent: userEventRecorder(settings.userEvents ?? userEventDefaults),
+    authenticate: authenticate(db, signer),
+  }
 
   registerHealthRoutes(app, {
     live: () => true,

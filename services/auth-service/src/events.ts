@@ -1,9 +1,11 @@
 // The one module that turns auth-service changes into user events. Each call writes into the outbox with the
 // caller's transaction, so the event exists exactly when the change commits.
 import {
+  createUserEvent,
   enqueueUserEvent,
   type PublishUserEventInput,
   type Queryable,
+  USER_EVENTS_TOPIC,
   type UserEvent,
   type UserEventType,
 } from '@grimos/events'
@@ -51,24 +53,38 @@ export function userSnapshot(user: UserRow): UserSnapshot & { id: string } {
   }
 }
 
-/** Validates the event against the catalog and adds it to the outbox inside `tx`. */
-export async function recordUserEvent<T extends UserEventType>(
+/** Where the events go: `publishing: false` (EVENT_PUBLISHING=off, benchmarks only) writes no outbox row. */
+export interface UserEventSettings {
+  topic: string
+  publishing: boolean
+}
+
+export const userEventDefaults: UserEventSettings = { topic: USER_EVENTS_TOPIC, publishing: true }
+
+export type RecordUserEvent = <T extends UserEventType>(
   tx: Queryable,
   eventType: T,
   user: UserRow,
   data: ExtraData<T>,
   context: RequestContext,
-): Promise<UserEvent> {
-  const input = {
-    eventType,
-    userId: user.id,
-    userData: { ...userSnapshot(user), ...data },
-    metadata: {
-      source: eventSource,
-      source_ip: context.sourceIp,
-      user_agent: context.userAgent,
-      request_id: context.requestId,
-    },
-  } as unknown as PublishUserEventInput<T>
-  return await enqueueUserEvent(tx, input)
+) => Promise<UserEvent>
+
+/** Validates each event against the catalog and adds it to the outbox inside `tx`. */
+export function userEventRecorder(settings: UserEventSettings): RecordUserEvent {
+  return async (tx, eventType, user, data, context) => {
+    const input = {
+      eventType,
+      userId: user.id,
+      userData: { ...userSnapshot(user), ...data },
+      metadata: {
+        source: eventSource,
+        source_ip: context.sourceIp,
+        user_agent: context.userAgent,
+        request_id: context.requestId,
+      },
+    } as unknown as PublishUserEventInput<typeof eventType>
+    // Still built and validated when off, so the benchmark's OFF side differs by the outbox write alone.
+    if (!settings.publishing) return createUserEvent(input)
+    return await enqueueUserEvent(tx, input, { topic: settings.topic })
+  }
 }

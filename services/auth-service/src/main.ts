@@ -1,7 +1,6 @@
 // Entry point: node services/auth-service/src/main.ts
 import { ConfigError, closeOnSignals, createServiceLogger, listen } from '@grimos/service-kit'
-// TODO(lead): import from '@grimos/events' once its index exports startOutboxRelay.
-import { startOutboxRelay } from '../../../packages/events/src/outbox/user-events.ts'
+import { startOutboxRelay } from '@grimos/events'
 import { buildAuthApp } from './app.ts'
 import { resolveJwtSecret } from './auth/jwt-secret.ts'
 import { openAuthDatabase } from './db.ts'
@@ -22,28 +21,33 @@ async function main(): Promise<void> {
     { engine: db.engine, schema: db.schema, dataDir: env.DATABASE_URL ? undefined : env.AUTH_DATA_DIR },
     'database ready',
   )
-  const relay = startOutboxRelay(db, { clientId: 'auth-service-outbox', logger: logger.child({ component: 'outbox' }) })
+  const settings = settingsFrom(env, jwtSecret)
+  // EVENT_PUBLISHING=off (benchmarks only) writes no outbox rows, so there is nothing to relay.
+  const relay =
+    env.EVENT_PUBLISHING === 'on'
+      ? startOutboxRelay(db, { clientId: 'auth-service-outbox', logger: logger.child({ component: 'outbox' }) })
+      : undefined
+  if (!relay) logger.warn('EVENT_PUBLISHING=off: changes publish no user events')
   const app = await buildAuthApp({
     db,
-    settings: settingsFrom(env, jwtSecret),
+    settings,
     loggerInstance: logger,
-    afterWrite: () => relay.wake(),
+    afterWrite: relay ? () => relay.wake() : undefined,
   })
-  closeOnSignals(app, {
-    steps: [
-      {
-        name: 'outbox relay',
-        run: async () => {
-          try {
-            await relay.drain(drainTimeoutMs)
-          } finally {
-            await relay.stop()
-          }
-        },
+  const steps = [{ name: 'database', run: () => db.close() }]
+  if (relay) {
+    steps.unshift({
+      name: 'outbox relay',
+      run: async () => {
+        try {
+          await relay.drain(drainTimeoutMs)
+        } finally {
+          await relay.stop()
+        }
       },
-      { name: 'database', run: () => db.close() },
-    ],
-  })
+    })
+  }
+  closeOnSignals(app, { steps })
   await listen(app, { host: env.HOST, port: env.PORT })
 }
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { loadEnvConfig } from '@grimos/service-kit'
 import { type Static, Type } from 'typebox'
+import type { UserEventSettings } from './events.ts'
 
 // The service's configuration, from the environment, validated once at start. Schema and defaults side by side.
 export const AuthEnvSchema = Type.Object({
@@ -32,6 +33,10 @@ export const AuthEnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1_024, maximum: 1_048_576 }),
   /** Only behind a proxy you run: trusts X-Forwarded-For for source_ip and rate limiting. */
   TRUST_PROXY: Type.Boolean(),
+  /** The topic of the user events (the outbox rows are addressed to it). */
+  USER_EVENTS_TOPIC: Type.String({ minLength: 1 }),
+  /** `off` writes no outbox row and runs no relay: for benchmarks measuring the cost of publishing, never for use. */
+  EVENT_PUBLISHING: Type.Union([Type.Literal('on'), Type.Literal('off')]),
 })
 
 export const authEnvDefaults = {
@@ -48,6 +53,8 @@ export const authEnvDefaults = {
   LOGIN_RATE_LIMIT_WINDOW_MS: 60_000,
   BODY_LIMIT_BYTES: 16 * 1024,
   TRUST_PROXY: false,
+  USER_EVENTS_TOPIC: 'grimos.user-events',
+  EVENT_PUBLISHING: 'on' as const,
 } satisfies Partial<Static<typeof AuthEnvSchema>>
 
 export type AuthEnv = Static<typeof AuthEnvSchema>
@@ -65,6 +72,8 @@ export interface AuthSettings {
   trustProxy: boolean
   /** With no mailer, outside production the verification token is returned to the caller. */
   exposeVerificationToken: boolean
+  /** Default: `grimos.user-events`, publishing on. */
+  userEvents?: UserEventSettings
 }
 
 export function loadAuthEnv(env: Record<string, string | undefined> = process.env): AuthEnv {
@@ -82,5 +91,6 @@ export function settingsFrom(env: AuthEnv, jwtSecret: string): AuthSettings {
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
     exposeVerificationToken: env.NODE_ENV !== 'production',
+    userEvents: { topic: env.USER_EVENTS_TOPIC, publishing: env.EVENT_PUBLISHING === 'on' },
   }
 }

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
 import type { AdvisoryLock, Database, Queryable } from './types.ts'
 
@@ -19,6 +20,8 @@ function queryable(target: PGlite | Transaction): Queryable {
  * from inside a transaction would wait for that transaction forever. Only one process may open a data folder.
  */
 export async function openPglite(dataDir: string | undefined, schema: string): Promise<Database> {
+  // PGlite creates the data folder but not its parents; a fresh checkout has neither.
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
   const pglite = await PGlite.create(dataDir)
   await pglite.exec(`create schema if not exists "${schema}"; set search_path to "${schema}"`)
   const root = queryable(pglite)

@@ -1,7 +1,10 @@
 // Helpers for the DLQ tests: real records on a real source topic, dead-lettered by the real writer.
 
+import { readRange } from '../../../../test/support/index.ts'
 import { DeadLetterWriter } from '../../src/dlq/index.ts'
-import { type IncomingRecord, KafkaAdmin, KafkaProducer, KafkaRangeReader } from '../../src/kafka/index.ts'
+import { KafkaProducer } from '../../src/kafka/index.ts'
+
+export { readAll, readRange } from '../../../../test/support/index.ts'
 
 export interface SeedSpec {
   key: string
@@ -43,35 +46,6 @@ export async function seedDeadLetters(topic: string, specs: SeedSpec[], consumer
     return dead
   } finally {
     await Promise.all([producer.close(), writer.close()])
-  }
-}
-
-export async function readRange(topic: string, partition: number, from: bigint, until: bigint) {
-  const reader = new KafkaRangeReader({ clientId: 'dlq-test-reader' })
-  try {
-    const records: IncomingRecord[] = []
-    for await (const record of reader.read(topic, [{ partition, from, until }])) records.push(record)
-    return records
-  } finally {
-    await reader.close()
-  }
-}
-
-/** Every record of every partition of `topic`, as of now. */
-export async function readAll(topic: string): Promise<IncomingRecord[]> {
-  const admin = new KafkaAdmin({ clientId: 'dlq-test-admin' })
-  const reader = new KafkaRangeReader({ clientId: 'dlq-test-reader' })
-  try {
-    const ranges = (await admin.partitionOffsets(topic)).map((p) => ({
-      partition: p.partition,
-      from: p.low,
-      until: p.high,
-    }))
-    const records: IncomingRecord[] = []
-    for await (const record of reader.read(topic, ranges)) records.push(record)
-    return records
-  } finally {
-    await Promise.all([admin.close(), reader.close()])
   }
 }
 

@@ -8,7 +8,7 @@ import { findSession, insertSession, revokeSession, rotateRefreshToken } from '.
 import type { TokenPair } from '../auth/tokens.ts'
 import type { Queryable } from '../db.ts'
 import { authError } from '../errors.ts'
-import { type RequestContext, recordUserEvent, requestContext } from '../events.ts'
+import { type RecordUserEvent, type RequestContext, requestContext } from '../events.ts'
 import { findActiveUserByEmail, findUserById, insertUser, type UserRow } from '../users/repository.ts'
 import { toUserView, UserViewSchema } from '../users/view.ts'
 import { AnyPassword, Email, errorResponses, FullName, NewPassword, type RouteDeps } from './shared.ts'
@@ -22,7 +22,7 @@ const TokenPairSchema = Type.Object({
 })
 
 export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
-  const { db, signer, settings } = deps
+  const { db, signer, settings, recordUserEvent } = deps
 
   /** Tokens for a session: the refresh token's jti is the one the session row accepts next. */
   async function issueTokens(userId: string, sessionId: string): Promise<TokenPair & { refreshJti: string }> {
@@ -101,7 +101,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
       }
       if (!(await verifyPassword(user.password_hash, password)) || !user.is_active) {
         const reason = user.is_active ? 'invalid_password' : 'account_inactive'
-        await db.transaction((tx) => recordLogin(tx, user, 'password', reason, context))
+        await db.transaction((tx) => recordLogin(recordUserEvent, tx, user, 'password', reason, context))
         throw authError('AUTH_INVALID_CREDENTIALS')
       }
       const sessionId = randomUUID()
@@ -113,7 +113,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
           refreshJti: tokens.refreshJti,
           expiresAt: refreshExpiry(),
         })
-        await recordLogin(tx, user, 'password', null, context)
+        await recordLogin(recordUserEvent, tx, user, 'password', null, context)
       })
       return withoutJti(tokens)
     },
@@ -140,11 +140,11 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
         if (session.refresh_jti !== claims.jti) {
           // A rotated-out token came back: it was copied. End the session for both holders.
           await revokeSession(tx, session.id, 'refresh_token_reused')
-          await recordLogin(tx, user, 'refresh_token', 'refresh_token_reused', context)
+          await recordLogin(recordUserEvent, tx, user, 'refresh_token', 'refresh_token_reused', context)
           return 'reused'
         }
         await rotateRefreshToken(tx, session.id, tokens.refreshJti, refreshExpiry())
-        await recordLogin(tx, user, 'refresh_token', null, context)
+        await recordLogin(recordUserEvent, tx, user, 'refresh_token', null, context)
         return 'rotated'
       })
       if (outcome !== 'rotated') throw authError('AUTH_TOKEN_REVOKED')
@@ -179,6 +179,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
 }
 
 async function recordLogin(
+  recordUserEvent: RecordUserEvent,
   tx: Queryable,
   user: UserRow,
   method: 'password' | 'refresh_token',

@@ -2,7 +2,7 @@ import type { ServiceApp } from '@grimos/service-kit'
 import { Type } from 'typebox'
 import { claimsOf } from '../auth/authenticate.ts'
 import { authError } from '../errors.ts'
-import { recordUserEvent, requestContext } from '../events.ts'
+import { requestContext } from '../events.ts'
 import {
   findVerificationForUpdate,
   hashVerificationToken,
@@ -15,7 +15,7 @@ import { toUserView, UserViewSchema } from '../users/view.ts'
 import { bearer, errorResponses, type RouteDeps } from './shared.ts'
 
 export function registerEmailVerificationRoutes(app: ServiceApp, deps: RouteDeps): void {
-  const { db, settings } = deps
+  const { db, settings, recordUserEvent } = deps
 
   app.post(
     '/users/me/email-verification',

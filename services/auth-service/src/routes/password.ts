@@ -4,12 +4,12 @@ import { claimsOf } from '../auth/authenticate.ts'
 import { hashPassword, verifyPassword } from '../auth/passwords.ts'
 import { revokeUserSessions } from '../auth/sessions.ts'
 import { authError } from '../errors.ts'
-import { recordUserEvent, requestContext } from '../events.ts'
+import { requestContext } from '../events.ts'
 import { findUserById, updatePasswordHash } from '../users/repository.ts'
 import { AnyPassword, bearer, errorResponses, NewPassword, type RouteDeps } from './shared.ts'
 
 export function registerPasswordRoutes(app: ServiceApp, deps: RouteDeps): void {
-  const { db } = deps
+  const { db, recordUserEvent } = deps
 
   app.post(
     '/users/me/password',

@@ -5,14 +5,14 @@ import { verifyPassword } from '../auth/passwords.ts'
 import { revokeUserSessions } from '../auth/sessions.ts'
 import { isUniqueViolation } from '../db.ts'
 import { authError } from '../errors.ts'
-import { recordUserEvent, requestContext } from '../events.ts'
+import { requestContext } from '../events.ts'
 import { deleteVerifications } from '../users/email-verifications.ts'
 import { anonymizeUser, findUserById, type ProfileChange, updateProfile } from '../users/repository.ts'
 import { toUserView, UserViewSchema } from '../users/view.ts'
 import { AnyPassword, bearer, Email, errorResponses, FullName, type RouteDeps } from './shared.ts'
 
 export function registerProfileRoutes(app: ServiceApp, deps: RouteDeps): void {
-  const { db } = deps
+  const { db, recordUserEvent } = deps
 
   app.get(
     '/users/me',

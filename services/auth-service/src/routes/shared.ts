@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { TokenSigner } from '../auth/tokens.ts'
 import type { Database } from '../db.ts'
+import type { RecordUserEvent } from '../events.ts'
 import type { AuthSettings } from '../options.ts'
 
 /** What every route module gets from the app. */
@@ -10,6 +11,8 @@ export interface RouteDeps {
   db: Database
   signer: TokenSigner
   settings: AuthSettings
+  /** Writes a user event with the caller's transaction (to the configured topic, or nowhere when publishing is off). */
+  recordUserEvent: RecordUserEvent
   /** The preHandler that requires a valid, unrevoked access token. */
   authenticate: (request: FastifyRequest) => Promise<void>
 }
