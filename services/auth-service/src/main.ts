@@ -1,6 +1,7 @@
 // Entry point: node services/auth-service/src/main.ts
-import { ConfigError, closeOnSignals, createServiceLogger, listen } from '@grimos/service-kit'
+
 import { startOutboxRelay } from '@grimos/events'
+import { ConfigError, closeOnSignals, createServiceLogger, listen } from '@grimos/service-kit'
 import { buildAuthApp } from './app.ts'
 import { resolveJwtSecret } from './auth/jwt-secret.ts'
 import { openAuthDatabase } from './db.ts'
