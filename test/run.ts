@@ -14,6 +14,7 @@ const phases: { name: string; args: string[] }[] = [
       'packages/*/test/**/*.test.ts',
       'services/*/test/**/*.test.ts',
       'infra/test/**/*.test.ts',
+      'test/e2e/**/*.test.ts',
     ],
   },
   {

@@ -1,0 +1,173 @@
+// Consumer benchmark: @grimos/events dispatch (Avro decode with the reader schema, validation, handler registry,
+// offset tracking and commits) with dedupe off and on, against the raw @platformatic/kafka consumer reading the
+// same topic with manual commits. Each run is a fresh consumer group from the beginning of the topic; the clock
+// runs from the first record received to the last, so group-join time is left out for everyone.
+import {
+  createEventConsumer,
+  EventPublisher,
+  InMemoryProcessedEventStore,
+  KafkaAdmin,
+  migrateEventsSchema,
+  openDatabase,
+  PostgresProcessedEventStore,
+  type ProcessedEventStore,
+  USER_EVENT_TYPES,
+} from '@grimos/events'
+import { Consumer } from '@platformatic/kafka'
+import { Registry } from 'prom-client'
+import { fmt, machineLine, median, writeSection } from './report.ts'
+
+const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
+const total = Number(process.env.BENCH_EVENTS ?? 30_000)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
+const postgresUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const stamp = Date.now().toString(36)
+const topic = `bench.consume.${stamp}`
+
+function loginInput(i: number) {
+  const userId = `01890000-0000-7000-8000-${String(i % 2_000).padStart(12, '0')}`
+  return {
+    eventType: 'user_login' as const,
+    userId,
+    userData: {
+      email: `user${i % 2_000}@example.com`,
+      full_name: 'Bench User',
+      is_active: true,
+      is_superuser: false,
+      roles: ['user'],
+      login_method: 'password' as const,
+      outcome: 'success' as const,
+    },
+    metadata: { source: 'bench', request_id: `req-${i}` },
+  }
+}
+
+async function raw(group: string): Promise<number> {
+  const consumer = new Consumer({
+    clientId: 'bench-raw',
+    groupId: group,
+    bootstrapBrokers: [bootstrap],
+    groupProtocol: 'classic',
+  })
+  const stream = await consumer.consume({
+    topics: [topic],
+    autocommit: false,
+    mode: 'committed',
+    fallbackMode: 'earliest',
+  })
+  let first = 0
+  let seen = 0
+  let last: { topic: string; partition: number; offset: bigint; leaderEpoch: number } | undefined
+  for await (const message of stream) {
+    if (seen === 0) first = performance.now()
+    seen++
+    last = {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset + 1n,
+      leaderEpoch: message.leaderEpoch,
+    }
+    // Same commit cadence as ours (every 500 ms is close to "every few thousand records" here).
+    if (seen % 2_000 === 0) await consumer.commit({ offsets: [last] })
+    if (seen === total) break
+  }
+  const elapsed = performance.now() - first
+  await stream.close()
+  await consumer.close()
+  return total / (elapsed / 1000)
+}
+
+async function ours(group: string, dedupe: ProcessedEventStore | false): Promise<number> {
+  const consumer = createEventConsumer({
+    groupId: group,
+    topics: [topic],
+    dedupe,
+    metricsRegistry: new Registry(),
+    metricsIntervalMs: 0,
+  })
+  let first = 0
+  let seen = 0
+  const done = new Promise<number>((resolve) => {
+    for (const type of USER_EVENT_TYPES) {
+      consumer.registerHandler(type, async () => {
+        if (seen === 0) first = performance.now()
+        seen++
+        if (seen === total) resolve(performance.now() - first)
+        return { success: true, message: 'counted' }
+      })
+    }
+  })
+  await consumer.start()
+  const elapsed = await done
+  await consumer.stop()
+  return total / (elapsed / 1000)
+}
+
+async function main() {
+  const admin = new KafkaAdmin({ clientId: 'bench-admin' })
+  await admin.ensureTopic(topic, { partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 })
+  const publisher = new EventPublisher({
+    topic,
+    clientId: 'bench-seed',
+    queue: { capacity: total, overflow: 'reject', batchSize: 1_000 },
+  })
+  await publisher.start()
+  for (let i = 0; i < total; i++) publisher.publishInBackground(loginInput(i))
+  await publisher.close()
+  console.error(`seeded ${total} events on ${topic}`)
+
+  const db = await openDatabase({ url: postgresUrl, schema: `bench_${stamp}` })
+  await migrateEventsSchema(db)
+
+  const results: Record<string, number[]> = { raw: [], off: [], memory: [], postgres: [] }
+  for (let round = 0; round < rounds; round++) {
+    results.raw!.push(await raw(`bench-raw-${stamp}-${round}`))
+    results.off!.push(await ours(`bench-off-${stamp}-${round}`, false))
+    results.memory!.push(
+      await ours(`bench-mem-${stamp}-${round}`, new InMemoryProcessedEventStore({ maxEntries: total * 2 })),
+    )
+    results.postgres!.push(await ours(`bench-pg-${stamp}-${round}`, new PostgresProcessedEventStore(db)))
+    console.error(
+      `round ${round + 1}/${rounds}: ${Object.entries(results)
+        .map(([k, v]) => `${k} ${fmt(v.at(-1) ?? 0)}/s`)
+        .join(', ')}`,
+    )
+  }
+  await db.exec(`drop schema if exists "bench_${stamp}" cascade`)
+  await db.close()
+  const existing = await admin.listTopics()
+  await admin.deleteTopics([topic, `${topic}.retry`, `${topic}.dlq`].filter((t) => existing.includes(t)))
+  await admin.close()
+
+  const rawMedian = median(results.raw!)
+  const row = (label: string, key: string) => {
+    const value = median(results[key]!)
+    return `| ${label} | ${fmt(value)} | ${fmt((value / rawMedian) * 100)}% |`
+  }
+  const markdown = `## Consuming (issue: consumer)
+
+${machineLine()}. ${fmt(total)} \`user_login\` events on a 6-partition topic, 2,000 distinct keys.
+Method: ${rounds} rounds; in each round every variant reads the whole topic with a fresh consumer group, one after the
+other (raw, then ours with dedupe off, in memory, on PostgreSQL). Time runs from the first record received to the last.
+The raw client only receives bytes and commits every 2,000 records; ours decodes Avro with the reader schema, validates,
+dispatches to a typed handler (a counter), tracks offsets per partition and commits every 500 ms. Medians of the rounds.
+
+| variant | events/s (median) | ÷ raw |
+|---|---|---|
+${row('raw @platformatic/kafka consumer', 'raw')}
+${row('@grimos/events, dedupe off', 'off')}
+${row('@grimos/events, dedupe in memory (default)', 'memory')}
+${row('@grimos/events, dedupe on PostgreSQL (one transaction per event)', 'postgres')}
+
+Per round (events/s): ${Object.entries(results)
+    .map(([k, v]) => `${k} ${v.map((x) => fmt(x)).join(' / ')}`)
+    .join('; ')}.
+Target: dedupe off ≥ 90% of raw.`
+  writeSection('consume', markdown)
+  console.log(markdown)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
