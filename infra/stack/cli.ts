@@ -56,22 +56,26 @@ Logs                    npm run stack -- logs auth-service | event-consumer | ka
 }
 
 async function foreground(): Promise<void> {
-  const started = await up((line) => console.log(line))
-  console.log('\ngrimOS Events local stack is up:')
-  await printStatus()
-  printTryIt()
-  console.log('\nCtrl-C stops what this command started.')
+  // Signals are handled from the first moment: Ctrl-C during start-up stops what has started so far.
+  const started: string[] = []
   let stopping = false
-  const stop = async () => {
+  const stop = async (code: number) => {
     if (stopping) return
     stopping = true
     console.log('\nstopping...')
     const stopped = await down(started)
     console.log(stopped.length ? `stopped: ${stopped.join(', ')}` : 'nothing to stop')
-    process.exit(0)
+    process.exit(code)
   }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  process.on('SIGINT', () => stop(0))
+  process.on('SIGTERM', () => stop(0))
+  await up((line) => console.log(line), undefined, started)
+  console.log('\ngrimOS Events local stack is up:')
+  await printStatus()
+  printTryIt()
+  console.log(
+    `\nCtrl-C stops what this command started${started.length ? ` (${started.join(', ')})` : ' (nothing: all was already running)'}.`,
+  )
   // Keep the process alive until a signal arrives; the stack runs in other processes.
   setInterval(() => undefined, 1 << 30)
 }

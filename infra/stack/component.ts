@@ -8,6 +8,8 @@ export interface Component {
   /** Downloads and configures what is needed, then says how to run it. */
   launch(): Promise<{ command: string; args: string[]; env?: Record<string, string> }>
   isHealthy(): Promise<boolean>
+  /** Says a first start downloads something (shown while preparing). */
+  downloads?: string
   /** Components that must be healthy first. */
   dependsOn?: string[]
 }

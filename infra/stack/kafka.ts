@@ -110,5 +110,6 @@ export const kafkaComponent: Component = {
     const libs = await prepare(jdk.java)
     return { command: jdk.java, args: [...jvmArgs(libs), 'kafka.Kafka', configFile] }
   },
+  downloads: 'Apache Kafka from Maven Central',
   isHealthy: () => kafkaAnswers(),
 }

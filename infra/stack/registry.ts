@@ -13,6 +13,7 @@ export const registryComponent: Component = {
   describe: () => `Apicurio Registry ${registry.version} (Confluent API)  ${registryUrl}`,
   ports: { GRIMOS_REGISTRY_PORT: registry.port, GRIMOS_REGISTRY_MANAGEMENT_PORT: registry.managementPort },
   dependsOn: ['kafka'],
+  downloads: 'Apicurio Registry from Maven Central',
   async launch() {
     const jdk = await findJava(registry.minJava, `Apicurio Registry ${registry.version}`, 'GRIMOS_REGISTRY_JAVA_HOME')
     const app = await ensureRegistryApp()

@@ -40,8 +40,9 @@ export async function status(): Promise<ComponentState[]> {
 export async function up(
   onProgress: (line: string) => void = ignoreProgress,
   only: string[] = components.map((c) => c.name),
+  /** Filled as components start, so a caller interrupted mid-way (Ctrl-C) knows what to stop. */
+  started: string[] = [],
 ): Promise<string[]> {
-  const started: string[] = []
   for (const component of components.filter((c) => only.includes(c.name))) {
     const existing = runningPid(component.name)
     if (existing !== undefined) {
@@ -49,16 +50,19 @@ export async function up(
       await waitFor(component.name, component.isHealthy, stackConfig.readyTimeoutMs, existing)
       continue
     }
-    await requireFreePorts(component.name, component.ports)
-    onProgress(`${component.name}: preparing (first run downloads from Maven Central)`)
-    const spec = await component.launch()
-    const pid = spawnBackground({ name: component.name, ...spec })
-    started.push(component.name)
-    onProgress(`${component.name}: started (pid ${pid}), log ${logFile(component.name)}`)
     try {
+      await requireFreePorts(component.name, component.ports)
+      onProgress(
+        `${component.name}: preparing${component.downloads ? ` (a first run downloads ${component.downloads})` : ''}`,
+      )
+      const spec = await component.launch()
+      const pid = spawnBackground({ name: component.name, ...spec })
+      started.push(component.name)
+      onProgress(`${component.name}: started (pid ${pid}), log ${logFile(component.name)}`)
       await waitFor(component.name, component.isHealthy, stackConfig.readyTimeoutMs, pid)
     } catch (error) {
-      await stopProcess(component.name)
+      // All or nothing: what this call started is stopped again, so a failed start leaves no process behind.
+      await down(started)
       throw error
     }
     onProgress(`${component.name}: healthy`)

@@ -35,6 +35,19 @@ export function validateAgainst(type: AvroType, value: unknown, now: Date | numb
   throw new EventValidationError(violations, eventType)
 }
 
+/**
+ * For a value the Avro decoder just produced with `type`: the structure already holds by construction (every
+ * field present, every value of its declared type), so only the business rules run. A breach still gets the
+ * full report, field paths included, like `validateAgainst`.
+ */
+export function validateDecoded(type: AvroType, value: unknown, now: Date | number = Date.now()): UserEvent {
+  const event = asEventObject(value)
+  knownEventType(event)
+  const rules = businessViolations(event, typeof now === 'number' ? now : now.getTime())
+  if (rules.length === 0) return event as unknown as UserEvent
+  return validateAgainst(type, event, now)
+}
+
 // avsc accepts a missing field that has a default; our JSON view wants every key present (null when empty).
 const defaultedPaths = new WeakMap<AvroType, string[][]>()
 

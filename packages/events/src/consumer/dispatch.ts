@@ -9,7 +9,13 @@ import type { ConsumerMetrics } from '../metrics/consumer.ts'
 import type { Backoff } from '../retry/backoff.ts'
 import type { HandlerRegistry } from './registry.ts'
 import { decideRetry, withoutRetryHeaders } from './retry-topic.ts'
-import type { EventDecoder, EventProcessingResult, HandlerContext } from './types.ts'
+import type {
+  EventDecoder,
+  EventHandler,
+  EventProcessingResult,
+  HandledRecord,
+  HandlerContext,
+} from './types.ts'
 
 export type DeadLetterReason = 'undecodable' | 'invalid' | 'unhandled' | 'not_retryable' | 'retries_exhausted'
 
@@ -65,78 +71,85 @@ export class Dispatcher {
     this.#deps = deps
   }
 
-  async dispatch(input: DispatchInput): Promise<DispatchResult> {
+  // Promise chains rather than async functions: this runs once per record, and each async frame costs.
+  dispatch(input: DispatchInput): Promise<DispatchResult> {
+    return this.#attempt(input.record, input.attempt).then((result) =>
+      result.ok ? this.#done(result) : this.#afterFailure(input, result),
+    )
+  }
+
+  #done(result: Extract<Attempt, { ok: true }>): DispatchResult {
+    this.#deps.metrics.count(result.eventType, result.outcome)
+    return { kind: 'done', outcome: result.outcome, eventType: result.eventType }
+  }
+
+  async #afterFailure(input: DispatchInput, first: Extract<Attempt, { ok: false }>): Promise<DispatchResult> {
     const { metrics } = this.#deps
     let attempt = input.attempt
     let firstFailureAt = input.firstFailureAt
-    for (;;) {
-      const result = await this.#attempt(input.record, attempt)
-      if (result.ok) {
-        metrics.processed.inc({ event_type: result.eventType, outcome: result.outcome })
-        return { kind: 'done', outcome: result.outcome, eventType: result.eventType }
-      }
+    for (let result: Attempt = first; ; ) {
+      if (result.ok) return this.#done(result)
       const now = new Date()
       firstFailureAt ??= now
       const failure = { error: result.error, attempts: attempt, firstFailureAt, lastFailureAt: now }
-      metrics.processed.inc({ event_type: result.eventType, outcome: 'failure' })
+      metrics.count(result.eventType, 'failure')
       const decision = decideRetry(result.policy, attempt, result.retryable, this.#deps.inProcessRetryLimitMs)
       if (decision.kind === 'dead-letter') {
         const reason = result.reason ?? (result.retryable ? 'retries_exhausted' : 'not_retryable')
         return { kind: 'dead-letter', eventType: result.eventType, reason, failure }
       }
-      metrics.retries.inc({ event_type: result.eventType })
+      metrics.countRetry(result.eventType)
       if (decision.kind === 'retry-topic')
         return { kind: 'retry', eventType: result.eventType, delayMs: decision.delayMs, failure }
       if (!(await sleep(decision.delayMs, input.signal))) return { kind: 'abandoned' }
       attempt++
+      result = await this.#attempt(input.record, attempt)
     }
   }
 
-  async #attempt(record: IncomingRecord, attempt: number): Promise<Attempt> {
-    const { decoder, registry } = this.#deps
-    let event: UserEvent
+  #attempt(record: IncomingRecord, attempt: number): Promise<Attempt> {
+    const { decoder } = this.#deps
+    let event: UserEvent | undefined
     try {
       if (!record.value) throw new GrimError('GRIM_DECODE_FAILED', 'record value is empty (a tombstone?)')
-      event = await decoder.decode(record.value)
+      event = decoder.decodeCached?.(record.value)
+      if (!event)
+        return decoder.decode(record.value).then(
+          (decoded) => this.#handle(record, attempt, decoded),
+          (error) => this.#undecodable(error),
+        )
     } catch (error) {
-      const reason = isGrimError(error) && error.code === 'GRIM_EVENT_INVALID' ? 'invalid' : 'undecodable'
-      const retryable = isRetryable(error)
-      return { ok: false, eventType: 'unknown', error, retryable, policy: registry.defaultRetry, reason }
+      return Promise.resolve(this.#undecodable(error))
     }
+    return this.#handle(record, attempt, event)
+  }
+
+  #undecodable(error: unknown): Attempt {
+    const reason = isGrimError(error) && error.code === 'GRIM_EVENT_INVALID' ? 'invalid' : 'undecodable'
+    const policy = this.#deps.registry.defaultRetry
+    return { ok: false, eventType: 'unknown', error, retryable: isRetryable(error), policy, reason }
+  }
+
+  #handle(record: IncomingRecord, attempt: number, event: UserEvent): Promise<Attempt> {
+    const { registry, store } = this.#deps
     const eventType = event.event_type
     const registered = registry.get(eventType)
     if (!registered) {
-      if (this.#deps.unhandledEvents === 'skip') return { ok: true, outcome: 'skipped', eventType }
+      if (this.#deps.unhandledEvents === 'skip') return Promise.resolve({ ok: true, outcome: 'skipped', eventType })
       const error = new GrimError('GRIM_HANDLER_MISSING', `no handler is registered for event type ${eventType}`, {
         details: { eventType, eventId: event.event_id },
       })
-      return { ok: false, eventType, error, retryable: false, policy: registry.defaultRetry, reason: 'unhandled' }
+      const policy = registry.defaultRetry
+      return Promise.resolve({ ok: false, eventType, error, retryable: false, policy, reason: 'unhandled' })
     }
-    const context = (tx: HandlerContext['tx']): HandlerContext => ({
-      tx,
-      attempt,
-      record: {
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        headers: withoutRetryHeaders(record.headers),
-      },
-    })
-    const run = async (tx: HandlerContext['tx']) => {
-      const result = await registered.handler(event, context(tx))
-      if (!result.success) throw new UnsuccessfulResult(result)
-      return result
+    const handled = new HandledRecordView(record)
+    const started = performance.now()
+    const succeeded = (outcome: 'success' | 'duplicate'): Attempt => {
+      this.#deps.metrics.observeSeconds(eventType, (performance.now() - started) / 1_000)
+      return { ok: true, outcome, eventType }
     }
-    const stopTimer = this.#deps.metrics.processingSeconds.startTimer({ event_type: eventType })
-    try {
-      const { store } = this.#deps
-      if (!store) await run(undefined)
-      else {
-        const outcome = await store.runOnce({ eventId: event.event_id, consumerGroup: this.#deps.groupId }, run)
-        if (!outcome.ran) return { ok: true, outcome: 'duplicate', eventType }
-      }
-      return { ok: true, outcome: 'success', eventType }
-    } catch (thrown) {
+    const failed = (thrown: unknown): Attempt => {
+      this.#deps.metrics.observeSeconds(eventType, (performance.now() - started) / 1_000)
       const error =
         thrown instanceof UnsuccessfulResult
           ? new GrimError('GRIM_HANDLER_FAILED', `${eventType} handler reported failure: ${thrown.result.message}`, {
@@ -145,9 +158,52 @@ export class Dispatcher {
             })
           : thrown
       return { ok: false, eventType, error, retryable: isRetryable(error), policy: registered.retry }
-    } finally {
-      stopTimer()
     }
+    if (!store)
+      return invoke(registered.handler, event, { tx: undefined, attempt, record: handled }).then(
+        (result) => (result.success ? succeeded('success') : failed(new UnsuccessfulResult(result))),
+        failed,
+      )
+    const key = { eventId: event.event_id, consumerGroup: this.#deps.groupId }
+    return store
+      .runOnce(key, (tx) =>
+        invoke(registered.handler, event, { tx, attempt, record: handled }).then((result) => {
+          // Thrown inside the transaction, so the processed mark rolls back with the handler's writes.
+          if (!result.success) throw new UnsuccessfulResult(result)
+          return result
+        }),
+      )
+      .then((outcome) => succeeded(outcome.ran ? 'success' : 'duplicate'), failed)
+  }
+}
+
+/** A handler that throws instead of rejecting is a failed attempt too, not a crash of the dispatch. */
+function invoke(handler: EventHandler, event: UserEvent, context: HandlerContext): Promise<EventProcessingResult> {
+  try {
+    return Promise.resolve(handler(event, context))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/** What the handler sees of its record; the headers without our retry bookkeeping are built only if read. */
+class HandledRecordView implements HandledRecord {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly #record: IncomingRecord
+  #headers: Map<string, Buffer> | undefined
+
+  constructor(record: IncomingRecord) {
+    this.topic = record.topic
+    this.partition = record.partition
+    this.offset = record.offset
+    this.#record = record
+  }
+
+  get headers(): Map<string, Buffer> {
+    this.#headers ??= withoutRetryHeaders(this.#record.headers)
+    return this.#headers
   }
 }
 

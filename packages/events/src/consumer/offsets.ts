@@ -20,8 +20,12 @@ export class PartitionOffsetTracker {
 
   /** The record's outcome is final (handled, dead-lettered, or handed to the retry topic). */
   finish(offset: bigint): void {
-    this.#finished.add(offset)
-    while (this.#head < this.#queue.length && this.#finished.delete(this.#queue[this.#head] as bigint)) this.#head++
+    // Records mostly finish in arrival order: the lowest unfinished one then needs no set entry at all.
+    if (this.#head < this.#queue.length && this.#queue[this.#head] === offset) {
+      this.#head++
+      if (this.#finished.size > 0)
+        while (this.#head < this.#queue.length && this.#finished.delete(this.#queue[this.#head] as bigint)) this.#head++
+    } else this.#finished.add(offset)
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue.splice(0, this.#head)
       this.#head = 0

@@ -15,7 +15,7 @@
 //     log end as of the assignment. Until then the main partition is gated: its records wait in memory.
 import type { IncomingRecord, OutgoingRecord } from '../kafka/index.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
-import type { DeadLetterReason, Dispatcher, Failure } from './dispatch.ts'
+import type { DeadLetterReason, Dispatcher, DispatchResult, Failure } from './dispatch.ts'
 import { sleep } from './dispatch.ts'
 import { PartitionOffsetTracker } from './offsets.ts'
 import { KeyParking } from './parking.ts'
@@ -44,8 +44,9 @@ interface RetryItem {
   state: RetryState
 }
 
+// latin1 maps each byte to one character: a unique string, cheaper to build than base64.
 const keyOf = (record: IncomingRecord, originalOffset: bigint) =>
-  record.key ? `k:${record.key.toString('base64')}` : `o:${originalOffset}`
+  record.key ? `k${record.key.toString('latin1')}` : `o${originalOffset}`
 
 export class PartitionPair {
   readonly main = new PartitionOffsetTracker()
@@ -64,7 +65,10 @@ export class PartitionPair {
    * after it. Committing it earlier would resume at them, and they would overtake it.
    */
   readonly #barrierOrigins = new Map<string, bigint>()
-  readonly #inFlight = new Set<Promise<void>>()
+  /** Work started by `#run` and not settled; `revoke` waits for it to reach zero. */
+  #inFlight = 0
+  #onIdle: (() => void) | undefined
+  #idle: Promise<void> | undefined
   readonly #abort = new AbortController()
   /** Main records waiting for the retry partition to be read up to `#gateOffset`. */
   #gated: IncomingRecord[] | undefined = []
@@ -96,7 +100,7 @@ export class PartitionPair {
   }
 
   get inFlight(): number {
-    return this.#inFlight.size
+    return this.#inFlight
   }
 
   /** Opens the main partition once the retry partition was read up to `lastPendingOffset` (none: at once). */
@@ -149,9 +153,14 @@ export class PartitionPair {
   }
 
   /** Stops all work: no handler starts after this, waits and sends are abandoned (nothing more is final). */
-  revoke(): Promise<unknown> {
+  revoke(): Promise<void> {
     this.#abort.abort()
-    return Promise.allSettled([...this.#inFlight])
+    this.#deps.slots.cancel(this)
+    if (this.#inFlight === 0) return Promise.resolve()
+    this.#idle ??= new Promise((resolve) => {
+      this.#onIdle = resolve
+    })
+    return this.#idle
   }
 
   #openGate(): void {
@@ -177,20 +186,54 @@ export class PartitionPair {
       this.#waitingForBarrier.add(key)
       return
     }
-    this.#run(async () => {
-      let final: boolean
-      if (this.parking.isParked(key)) {
-        const state = { dueAt: Date.now(), attempt: 0, firstFailureAt: undefined, ...originOf(record) }
-        final = await this.#forward(key, record, state, false)
-      } else final = await this.#handle(key, record, { attempt: 1, firstFailureAt: undefined, ...originOf(record) })
-      if (!final) return
-      this.main.finish(record.offset)
-      this.#deps.onProgress()
-      const queue = this.#mainQueues.get(key)
-      queue?.shift()
-      if (queue?.length) this.#runMainHead(key)
-      else this.#mainQueues.delete(key)
-    })
+    if (this.parking.isParked(key)) {
+      this.#run(async () => {
+        const state = { dueAt: Date.now(), ...firstAttemptOf(record, 0) }
+        if (await this.#forward(key, record, state, false)) this.#finishMain(key, record)
+      })
+      return
+    }
+    // The hot path (key free, nothing parked): no async frame of our own, one promise chain per record.
+    this.#inFlight++
+    const { slots } = this.#deps
+    if (slots.tryAcquire()) this.#dispatchMain(key, record)
+    else slots.wait(this, (granted) => (granted ? this.#dispatchMain(key, record) : this.#settled()))
+  }
+
+  /** Runs a main record's first attempt in a slot already taken; `#inFlight` was counted by the caller. */
+  #dispatchMain(key: string, record: IncomingRecord): void {
+    const { dispatcher, slots } = this.#deps
+    if (this.revoked) {
+      slots.release()
+      this.#settled()
+      return
+    }
+    const input = { record, attempt: 1, firstFailureAt: undefined, signal: this.#abort.signal }
+    dispatcher.dispatch(input).then(
+      (result) => {
+        slots.release()
+        if (result.kind === 'done') this.#finishMain(key, record)
+        else if (result.kind !== 'abandoned')
+          this.#run(async () => {
+            if (await this.#settleFailure(key, record, result, firstAttemptOf(record, 1))) this.#finishMain(key, record)
+          })
+        this.#settled()
+      },
+      (error) => {
+        slots.release()
+        this.#deps.onError(error, `handling a record of ${this.#deps.topic}[${this.#deps.partition}]`)
+        this.#settled()
+      },
+    )
+  }
+
+  #finishMain(key: string, record: IncomingRecord): void {
+    this.main.finish(record.offset)
+    this.#deps.onProgress()
+    const queue = this.#mainQueues.get(key)
+    queue?.shift()
+    if (queue?.length) this.#runMainHead(key)
+    else this.#mainQueues.delete(key)
   }
 
   #runRetryHead(key: string): void {
@@ -223,9 +266,9 @@ export class PartitionPair {
     from: Omit<RetryState, 'dueAt' | 'token' | 'group'>,
     retryState?: RetryState,
   ): Promise<boolean> {
-    const { dispatcher, slots, metrics } = this.#deps
-    if (!(await slots.acquire(this.#abort.signal))) return false
-    let result: Awaited<ReturnType<Dispatcher['dispatch']>>
+    const { dispatcher, slots } = this.#deps
+    if (!slots.tryAcquire() && !(await new Promise<boolean>((grant) => slots.wait(this, grant)))) return false
+    let result: DispatchResult
     try {
       if (this.revoked) return false
       result = await dispatcher.dispatch({
@@ -239,9 +282,21 @@ export class PartitionPair {
     }
     if (result.kind === 'abandoned') return false
     if (result.kind === 'done') return true
+    return this.#settleFailure(key, record, result, from, retryState)
+  }
+
+  /** A failed attempt's outcome made final: in the DLQ, or in the retry topic (a barrier when from there). */
+  async #settleFailure(
+    key: string,
+    record: IncomingRecord,
+    result: Extract<DispatchResult, { kind: 'retry' | 'dead-letter' }>,
+    from: Omit<RetryState, 'dueAt' | 'token' | 'group'>,
+    retryState?: RetryState,
+  ): Promise<boolean> {
+    const { metrics } = this.#deps
     if (result.kind === 'dead-letter') {
       const written = await this.#deadLetter(record, retryState, result.failure, result.reason)
-      if (written) metrics.processed.inc({ event_type: result.eventType, outcome: 'dead_lettered' })
+      if (written) metrics.count(result.eventType, 'dead_lettered')
       return written
     }
     const state = {
@@ -254,7 +309,7 @@ export class PartitionPair {
     if (barrier) this.#barrierOrigins.set(key, record.offset)
     const sent = await this.#forward(key, record, state, barrier, result.failure.error)
     if (!sent && barrier) this.#barrierOrigins.delete(key)
-    if (sent) metrics.processed.inc({ event_type: result.eventType, outcome: 'retried' })
+    if (sent) metrics.count(result.eventType, 'retried')
     return sent
   }
 
@@ -337,13 +392,30 @@ export class PartitionPair {
   }
 
   #run(work: () => Promise<void>): void {
-    const running: Promise<void> = work()
-      .catch((error) => this.#deps.onError(error, `handling a record of ${this.#deps.topic}[${this.#deps.partition}]`))
-      .finally(() => this.#inFlight.delete(running))
-    this.#inFlight.add(running)
+    this.#inFlight++
+    work().then(
+      () => this.#settled(),
+      (error) => {
+        this.#deps.onError(error, `handling a record of ${this.#deps.topic}[${this.#deps.partition}]`)
+        this.#settled()
+      },
+    )
+  }
+
+  #settled(): void {
+    if (--this.#inFlight > 0 || !this.#onIdle) return
+    this.#onIdle()
+    this.#onIdle = undefined
   }
 }
 
-function originOf(record: IncomingRecord) {
-  return { originalTopic: record.topic, originalPartition: record.partition, originalOffset: record.offset }
+/** A main-topic record's retry history before its first attempt (`attempt` 0 when forwarded untried). */
+function firstAttemptOf(record: IncomingRecord, attempt: number) {
+  return {
+    attempt,
+    firstFailureAt: undefined,
+    originalTopic: record.topic,
+    originalPartition: record.partition,
+    originalOffset: record.offset,
+  }
 }

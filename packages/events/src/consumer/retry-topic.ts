@@ -47,7 +47,9 @@ export function readRetryState(record: IncomingRecord): RetryState {
 
 /** The record's own headers without our retry bookkeeping: what the handler and the DLQ should see. */
 export function withoutRetryHeaders(headers: Map<string, Buffer>): Map<string, Buffer> {
-  return new Map([...headers].filter(([name]) => !name.startsWith('grimos.retry.')))
+  const kept = new Map<string, Buffer>()
+  for (const [name, value] of headers) if (!name.startsWith('grimos.retry.')) kept.set(name, value)
+  return kept
 }
 
 export interface RetryRecordInput {

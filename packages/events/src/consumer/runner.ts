@@ -47,6 +47,8 @@ export class ConsumerRunner {
   readonly #slots: Slots
   readonly #retryToSource: Map<string, string>
   readonly #pairs = new Map<string, PartitionPair>()
+  /** Per topic name read (sources and retry topics): the pairs by partition number, for the per-record lookup. */
+  readonly #routes = new Map<string, { retry: boolean; pairs: (PartitionPair | undefined)[] }>()
   readonly #instance = randomUUID()
   #consumer: KafkaGroupConsumer | undefined
   #state: State = 'created'
@@ -71,6 +73,11 @@ export class ConsumerRunner {
     this.#producer = new KafkaProducer(this.#connection)
     this.#slots = new Slots(deps.options.concurrency)
     this.#retryToSource = new Map(deps.options.topics.map((topic) => [retryTopicOf(topic), topic]))
+    for (const topic of deps.options.topics) {
+      const pairs: (PartitionPair | undefined)[] = []
+      this.#routes.set(topic, { retry: false, pairs })
+      this.#routes.set(retryTopicOf(topic), { retry: true, pairs })
+    }
   }
 
   async start(): Promise<void> {
@@ -88,14 +95,25 @@ export class ConsumerRunner {
         heartbeatIntervalMs: o.heartbeatIntervalMs,
         coPartitioned: true,
       })
-      const stream = await this.#consumer.subscribe([...o.topics, ...this.#retryToSource.keys()], {
-        onRevoke: (partitions) => this.#onRevoke(partitions),
-        onAssign: (partitions, generation) => this.#onAssign(partitions, generation),
+      let ended: (error?: unknown) => void = () => {}
+      const loop = new Promise<void>((resolve) => {
+        ended = (error) => {
+          this.#streamEnded(error)
+          resolve()
+        }
       })
+      await this.#consumer.consumeEach(
+        [...o.topics, ...this.#retryToSource.keys()],
+        {
+          onRevoke: (partitions) => this.#onRevoke(partitions),
+          onAssign: (partitions, generation) => this.#onAssign(partitions, generation),
+        },
+        { record: (record) => this.#accept(record), end: (error) => ended(error) },
+      )
+      this.#loop = loop
       this.#state = 'running'
       this.#runningSince = Date.now()
       this.#deps.metrics.up.set(1)
-      this.#loop = this.#consume(stream)
       this.#every(o.commitIntervalMs, () => this.#tick())
       if (o.metricsIntervalMs > 0) this.#every(o.metricsIntervalMs, () => this.#refreshGauges())
     } catch (error) {
@@ -139,7 +157,7 @@ export class ConsumerRunner {
     const pairs = [...this.#pairs.values()]
     const finished = await withTimeout(Promise.all(pairs.map((pair) => pair.revoke())), timeoutMs)
     await this.#commit(pairs)
-    this.#pairs.clear()
+    this.#clearPairs()
     await this.#closeClients()
     await this.#loop
     this.#state = 'stopped'
@@ -165,33 +183,34 @@ export class ConsumerRunner {
     for (const result of results) if (result.status === 'rejected') this.#error(result.reason, 'closing a client')
   }
 
-  async #consume(stream: AsyncIterable<IncomingRecord>): Promise<void> {
-    try {
-      for await (const record of stream) if (this.#state === 'running') this.#accept(record)
-    } catch (error) {
-      if (this.#state !== 'running') return
-      this.#state = 'failed'
-      this.#deps.metrics.up.set(0)
-      this.#error(error, 'reading from Kafka')
-    }
+  #streamEnded(error: unknown): void {
+    if (this.#state !== 'running' || error === undefined) return
+    this.#state = 'failed'
+    this.#deps.metrics.up.set(0)
+    this.#error(error, 'reading from Kafka')
   }
 
   #accept(record: IncomingRecord): void {
+    if (this.#state !== 'running') return
     // Fetched under an earlier generation: the partition may have moved and will be read again from the commit.
     if (record.generationId !== undefined && record.generationId !== this.#generation) return
-    const source = this.#retryToSource.get(record.topic)
-    const pair = this.#pairs.get(pairId(source ?? record.topic, record.partition))
+    const route = this.#routes.get(record.topic)
+    const pair = route?.pairs[record.partition]
     if (!pair) return
-    if (source) pair.acceptRetry(record)
+    if (route?.retry) pair.acceptRetry(record)
     else pair.acceptMain(record)
     this.#backpressure()
   }
 
   #backpressure(): void {
-    const pairs = [...this.#pairs.values()]
-    const buffered = pairs.reduce((sum, pair) => sum + pair.pending, 0)
+    let buffered = 0
+    let gated = false
+    for (const pair of this.#pairs.values()) {
+      buffered += pair.pending
+      gated ||= pair.gated
+    }
     // A gated pair waits for its retry partition to be read: pausing then could wait forever.
-    if (!this.#paused && buffered > this.#options.maxBufferedRecords && !pairs.some((pair) => pair.gated)) {
+    if (!this.#paused && buffered > this.#options.maxBufferedRecords && !gated) {
       this.#paused = true
       this.#consumer?.pause()
     } else if (this.#paused && buffered <= this.#options.maxBufferedRecords / 2 && this.#state === 'running') {
@@ -213,6 +232,8 @@ export class ConsumerRunner {
       if (this.#pairs.has(id)) continue
       const pair = this.#createPair(source, partition)
       this.#pairs.set(id, pair)
+      const route = this.#routes.get(source)
+      if (route) route.pairs[partition] = pair
       created.push(pair)
     }
     void this.#gate(created, generation)
@@ -226,10 +247,15 @@ export class ConsumerRunner {
     this.#joined = false
     this.#consumer?.pause()
     const pairs = [...this.#pairs.values()]
-    this.#pairs.clear()
+    this.#clearPairs()
     if (!(await withTimeout(Promise.all(pairs.map((pair) => pair.revoke())), this.#options.revokeTimeoutMs)))
       this.#error(new Error('handlers still running'), 'revoking partitions (their records will be delivered again)')
     await this.#commit(pairs)
+  }
+
+  #clearPairs(): void {
+    this.#pairs.clear()
+    for (const route of this.#routes.values()) route.pairs.length = 0
   }
 
   #createPair(topic: string, partition: number): PartitionPair {

@@ -7,8 +7,9 @@ import { retryTopicOf } from './options.ts'
 import type { PartitionPair } from './pair.ts'
 
 /**
- * Creates `<topic>.retry` with the source's partition count, or checks an existing one has it: a key's
- * retry records must land on its source partition number (design point b in pair.ts).
+ * Creates a missing source topic with the standard layout (a consumer may start before any producer, e.g. on a
+ * fresh stack), then `<topic>.retry` with the source's partition count, or checks an existing one has it: a
+ * key's retry records must land on its source partition number (design point b in pair.ts).
  */
 export async function ensureRetryTopics(
   admin: KafkaAdmin,
@@ -17,14 +18,7 @@ export async function ensureRetryTopics(
 ): Promise<void> {
   const existing = new Set(await admin.listTopics())
   for (const topic of topics) {
-    if (!existing.has(topic))
-      throw new GrimError(
-        'GRIM_CONFIG_INVALID',
-        `topic ${topic} does not exist (auto-creation is off): create it first`,
-        {
-          details: { topic },
-        },
-      )
+    if (!existing.has(topic)) await admin.ensureTopic(topic, layout)
     const partitions = (await admin.partitionOffsets(topic)).length
     const retryTopic = retryTopicOf(topic)
     if (!existing.has(retryTopic)) {

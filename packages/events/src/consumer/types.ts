@@ -41,6 +41,8 @@ export interface HandlerOptions {
 /** Bytes to event; the serde's EventSerde fits. Throws GrimErrors that say whether a retry can help. */
 export interface EventDecoder {
   decode(bytes: Buffer): Promise<UserEvent>
+  /** Optional fast path: decodes without waiting, or undefined when `decode` must be awaited (schema not cached). */
+  decodeCached?(bytes: Buffer): UserEvent | undefined
 }
 
 /** Writes a record to `<topic>.dlq`; the dlq's DeadLetterWriter fits. */

@@ -180,6 +180,37 @@ export class KafkaGroupConsumer {
 
   /** Joins the group and yields records in fetch order (per partition: offset order). */
   async subscribe(topics: string[], listener?: RebalanceListener): Promise<AsyncIterable<IncomingRecord>> {
+    const stream = await this.#join(topics, listener)
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const message of stream) yield toIncoming(message as Message<Buffer, Buffer, string, Buffer>)
+      },
+    }
+  }
+
+  /**
+   * Joins the group and hands each record to `sink.record` as it is fetched (per partition: offset order).
+   * Unlike `subscribe`, no promise per record: for consumers whose per-record work is synchronous.
+   * `sink.end` runs once when the stream stops, with the error that stopped it if any.
+   */
+  async consumeEach(
+    topics: string[],
+    listener: RebalanceListener,
+    sink: { record(record: IncomingRecord): void; end(error?: unknown): void },
+  ): Promise<void> {
+    const stream = await this.#join(topics, listener)
+    let ended = false
+    const end = (error?: unknown) => {
+      if (ended) return
+      ended = true
+      sink.end(error === undefined ? undefined : kafkaError('reading from Kafka failed', error))
+    }
+    stream.on('data', (message) => sink.record(toIncoming(message as Message<Buffer, Buffer, string, Buffer>)))
+    stream.once('error', end)
+    stream.once('close', () => end())
+  }
+
+  async #join(topics: string[], listener?: RebalanceListener): Promise<MessagesStream<Buffer, Buffer, string, Buffer>> {
     this.#listener = listener
     this.#client.on('consumer:group:join', (payload) => {
       this.#assigned = flatten(payload.assignments ?? null)
@@ -195,12 +226,7 @@ export class KafkaGroupConsumer {
     } catch (error) {
       throw kafkaError(`joining consumer group ${this.#client.groupId} failed`, error)
     }
-    const stream = this.#stream
-    return {
-      async *[Symbol.asyncIterator]() {
-        for await (const message of stream) yield toIncoming(message as Message<Buffer, Buffer, string, Buffer>)
-      },
-    }
+    return this.#stream
   }
 
   async commit(positions: CommitPosition[]): Promise<void> {

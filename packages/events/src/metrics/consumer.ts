@@ -1,8 +1,55 @@
 import type { Registry } from 'prom-client'
 import { counter, gauge, histogram, latencyBuckets } from './registry.ts'
 
-/** What the event consumer reports. Created once per registry (see registry.ts), so two consumers share them. */
+export type ProcessedOutcome = 'success' | 'failure' | 'retried' | 'dead_lettered' | 'skipped' | 'duplicate'
+
+interface TypeLabels {
+  type: { event_type: string }
+  outcome: Record<ProcessedOutcome, { event_type: string; outcome: ProcessedOutcome }>
+}
+
+/**
+ * What the event consumer reports. The metrics are created once per registry (see registry.ts), so two
+ * consumers share them. The hot path records through `count`, `observeSeconds` and `countRetry`, which reuse
+ * one label object (never mutated: prom-client keeps a reference) per event type and outcome instead of building one per record.
+ */
 export function createConsumerMetrics(registry: Registry) {
+  const metrics = createMetrics(registry)
+  const labels = new Map<string, TypeLabels>()
+  const labelsOf = (eventType: string): TypeLabels => {
+    let entry = labels.get(eventType)
+    if (!entry) {
+      const of = (outcome: ProcessedOutcome) => ({ event_type: eventType, outcome })
+      entry = {
+        type: { event_type: eventType },
+        outcome: {
+          success: of('success'),
+          failure: of('failure'),
+          retried: of('retried'),
+          dead_lettered: of('dead_lettered'),
+          skipped: of('skipped'),
+          duplicate: of('duplicate'),
+        },
+      }
+      labels.set(eventType, entry)
+    }
+    return entry
+  }
+  return {
+    ...metrics,
+    count(eventType: string, outcome: ProcessedOutcome): void {
+      metrics.processed.inc(labelsOf(eventType).outcome[outcome])
+    },
+    observeSeconds(eventType: string, seconds: number): void {
+      metrics.processingSeconds.observe(labelsOf(eventType).type, seconds)
+    },
+    countRetry(eventType: string): void {
+      metrics.retries.inc(labelsOf(eventType).type)
+    },
+  }
+}
+
+function createMetrics(registry: Registry) {
   return {
     processed: counter(registry, {
       name: 'grimos_consumer_events_processed_total',

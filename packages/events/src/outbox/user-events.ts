@@ -42,6 +42,8 @@ export async function enqueueUserEvent(
 }
 
 export interface UserEventRelayOptions {
+  /** Topic set up at start-up; rows carry their own topic when published. */
+  topic?: string
   clientId?: string
   bootstrapBrokers?: string[]
   registryUrl?: string
@@ -126,6 +128,11 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
     },
   })
   relay.start()
+  // The user-events topic and schemas are set up at start-up when Kafka is there; if not, the first publish
+  // retries it, so a service starts while the broker is down.
+  prepare(options.topic ?? USER_EVENTS_TOPIC).catch((error: unknown) =>
+    logger.warn({ err: (error as Error).message }, 'topic and schemas not ready yet; the relay retries on publish'),
+  )
 
   const refreshGauges = async () => {
     try {

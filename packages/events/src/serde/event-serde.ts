@@ -14,9 +14,9 @@ import {
   USER_EVENT_TYPES,
   type UserEvent,
   type UserEventType,
-  validateAgainst,
   validateUserEvent,
 } from '../catalog/index.ts'
+import { validateDecoded } from '../catalog/validate.ts'
 import { GrimError } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import { type CompatibilityLevel, EventSerdeOptionsSchema, eventSerdeDefaults } from './options.ts'
@@ -62,7 +62,8 @@ interface WriterEntry {
 
 interface ReaderEntry {
   type: AvroType
-  resolvers: Map<number, avro.Resolver>
+  /** Per writer schema id; null when the writer's binary layout is the reader's own (no resolver needed). */
+  resolvers: Map<number, avro.Resolver | null>
 }
 
 export class EventSerde {
@@ -71,6 +72,8 @@ export class EventSerde {
   readonly #ids = new Map<UserEventType, number>()
   readonly #pendingIds = new Map<UserEventType, Promise<number>>()
   readonly #writers = new Map<number, Promise<WriterEntry>>()
+  /** The settled entries of `#writers`: the consumer's hot path reads them without awaiting. */
+  readonly #readyWriters = new Map<number, WriterEntry>()
   readonly #catalogReaders = new Map<string, ReaderEntry>()
   readonly #customReaders = new WeakMap<object, ReaderEntry>()
   // Events are encoded straight after the header in one reusable buffer, then copied out once.
@@ -133,10 +136,18 @@ export class EventSerde {
    */
   async decode(bytes: Uint8Array, options: DecodeOptions = {}): Promise<UserEvent> {
     const { schemaId, payload } = unframe(bytes)
-    const writer = await this.#writer(schemaId)
-    const reader = options.readerSchema ? this.#customReader(options.readerSchema) : this.#catalogReader(writer)
-    const value = read(schemaId, payload, reader.type, this.#resolver(reader, schemaId, writer))
-    return validateAgainst(reader.type, value, Date.now())
+    const writer = this.#readyWriters.get(schemaId) ?? (await this.#writer(schemaId))
+    return this.#decodeWith(schemaId, payload, writer, options.readerSchema)
+  }
+
+  /**
+   * `decode` without waiting, for the consumer's hot path: undefined when the writer schema is not in memory
+   * yet (then call `decode`). Throws what `decode` would throw.
+   */
+  decodeCached(bytes: Uint8Array): UserEvent | undefined {
+    const { schemaId, payload } = unframe(bytes)
+    const writer = this.#readyWriters.get(schemaId)
+    return writer && this.#decodeWith(schemaId, payload, writer, undefined)
   }
 
   /** Reads a framed record with its writer schema only, without validation: for inspecting dead letters. */
@@ -145,6 +156,13 @@ export class EventSerde {
     const writer = await this.#writer(schemaId)
     const value = read(schemaId, payload, writer.type, undefined)
     return { schemaId, recordName: writer.recordName, writerSchema: writer.schema, value }
+  }
+
+  #decodeWith(schemaId: number, payload: Buffer, writer: WriterEntry, readerSchema: object | undefined): UserEvent {
+    const reader = readerSchema ? this.#customReader(readerSchema) : this.#catalogReader(writer)
+    const value = read(schemaId, payload, reader.type, this.#resolver(reader, schemaId, writer))
+    // The decoder already guarantees the structure; the business rules still run.
+    return validateDecoded(reader.type, value, Date.now())
   }
 
   /** Nothing holds a connection (HTTP is per request); closing refuses further encodes. */
@@ -160,11 +178,11 @@ export class EventSerde {
       : await this.registry.lookup(subject, schema)
     this.#ids.set(eventType, id)
     // Our own records then decode without asking the registry for a schema we already hold.
-    if (!this.#writers.has(id))
-      this.#writers.set(
-        id,
-        Promise.resolve({ schema, type: avroTypeFor(eventType), recordName: recordNameFor(eventType) }),
-      )
+    if (!this.#writers.has(id)) {
+      const entry = { schema, type: avroTypeFor(eventType), recordName: recordNameFor(eventType) }
+      this.#writers.set(id, Promise.resolve(entry))
+      this.#readyWriters.set(id, entry)
+    }
     return id
   }
 
@@ -186,7 +204,9 @@ export class EventSerde {
     if (!writer) {
       writer = this.registry.schemaById(schemaId).then((schema) => {
         const type = compileAvroType(schema)
-        return { schema, type, recordName: type.name ?? '' }
+        const entry = { schema, type, recordName: type.name ?? '' }
+        this.#readyWriters.set(schemaId, entry)
+        return entry
       })
       // A failed lookup is not cached: the registry may be back, or the id registered, next time.
       writer.catch(() => this.#writers.delete(schemaId))
@@ -226,11 +246,12 @@ export class EventSerde {
     return reader
   }
 
-  #resolver(reader: ReaderEntry, schemaId: number, writer: WriterEntry): avro.Resolver {
+  #resolver(reader: ReaderEntry, schemaId: number, writer: WriterEntry): avro.Resolver | undefined {
     let resolver = reader.resolvers.get(schemaId)
-    if (!resolver) {
+    if (resolver === undefined) {
       try {
-        resolver = reader.type.createResolver(writer.type)
+        // Canonically equal schemas share one binary layout: the reader type reads the bytes itself.
+        resolver = reader.type.equals(writer.type) ? null : reader.type.createResolver(writer.type)
       } catch (error) {
         throw new GrimError(
           'GRIM_DECODE_FAILED',
@@ -240,7 +261,7 @@ export class EventSerde {
       }
       reader.resolvers.set(schemaId, resolver)
     }
-    return resolver
+    return resolver ?? undefined
   }
 }
 
