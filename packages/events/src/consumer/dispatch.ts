@@ -9,13 +9,7 @@ import type { ConsumerMetrics } from '../metrics/consumer.ts'
 import type { Backoff } from '../retry/backoff.ts'
 import type { HandlerRegistry } from './registry.ts'
 import { decideRetry, withoutRetryHeaders } from './retry-topic.ts'
-import type {
-  EventDecoder,
-  EventHandler,
-  EventProcessingResult,
-  HandledRecord,
-  HandlerContext,
-} from './types.ts'
+import type { EventDecoder, EventHandler, EventProcessingResult, HandledRecord, HandlerContext } from './types.ts'
 
 export type DeadLetterReason = 'undecodable' | 'invalid' | 'unhandled' | 'not_retryable' | 'retries_exhausted'
 

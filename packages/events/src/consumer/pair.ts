@@ -17,6 +17,7 @@ import type { IncomingRecord, OutgoingRecord } from '../kafka/index.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
 import type { DeadLetterReason, Dispatcher, DispatchResult, Failure } from './dispatch.ts'
 import { sleep } from './dispatch.ts'
+import { KeyedWriter } from './keyed-writer.ts'
 import { PartitionOffsetTracker } from './offsets.ts'
 import { KeyParking } from './parking.ts'
 import { buildRetryRecord, type RetryState, readRetryState } from './retry-topic.ts'
@@ -55,7 +56,7 @@ export class PartitionPair {
   readonly #deps: PairDeps
   readonly #mainQueues = new Map<string, IncomingRecord[]>()
   readonly #retryQueues = new Map<string, RetryItem[]>()
-  readonly #sendChains = new Map<string, Promise<boolean>>()
+  readonly #writer: KeyedWriter
   /** Keys whose main-topic head waits for the key's barrier to come back (see parking.ts). */
   readonly #waitingForBarrier = new Set<string>()
   /**
@@ -76,6 +77,12 @@ export class PartitionPair {
 
   constructor(deps: PairDeps) {
     this.#deps = deps
+    this.#writer = new KeyedWriter({
+      signal: this.#abort.signal,
+      produce: deps.produce,
+      onError: deps.onError,
+      where: `${deps.topic}[${deps.partition}]`,
+    })
   }
 
   get topic(): string {
@@ -97,10 +104,6 @@ export class PartitionPair {
   /** Records received and not final, gated ones included. */
   get pending(): number {
     return this.main.pending + this.retry.pending
-  }
-
-  get inFlight(): number {
-    return this.#inFlight
   }
 
   /** Opens the main partition once the retry partition was read up to `lastPendingOffset` (none: at once). */
@@ -141,7 +144,7 @@ export class PartitionPair {
         const origin = this.#barrierOrigins.get(key)
         this.#barrierOrigins.delete(key)
         // The key's send chain now holds every re-forward of records read before the barrier.
-        const reforwarded = this.#sendChains.get(key) ?? Promise.resolve(true)
+        const reforwarded = this.#writer.chainOf(key) ?? Promise.resolve(true)
         if (origin !== undefined)
           void reforwarded.then((sent) => {
             if (sent) this.retry.finish(origin)
@@ -327,7 +330,7 @@ export class PartitionPair {
     const token = this.#deps.newToken()
     this.parking.sending(key, token, { barrier })
     const { retryTopic, groupId } = this.#deps
-    const sends = [this.#send(key, buildRetryRecord({ record, retryTopic, groupId, state, token, lastError }))]
+    const sends = [this.#writer.send(key, buildRetryRecord({ record, retryTopic, groupId, state, token, lastError }))]
     if (barrier) {
       const queue = this.#retryQueues.get(key) ?? []
       for (const follower of queue.splice(1)) {
@@ -335,7 +338,7 @@ export class PartitionPair {
         this.parking.sending(key, followerToken, { barrier: false })
         const outgoing = buildRetryRecord({ ...follower, retryTopic, groupId, token: followerToken })
         sends.push(
-          this.#send(key, outgoing).then((sent) => {
+          this.#writer.send(key, outgoing).then((sent) => {
             if (sent) this.#finishRetryFollower(key, follower.record)
             return sent
           }),
@@ -357,38 +360,11 @@ export class PartitionPair {
     failure: Failure,
     reason: DeadLetterReason,
   ): Promise<boolean> {
-    const written = await this.#persist('writing to the dead-letter topic', () =>
+    const written = await this.#writer.persist('writing to the dead-letter topic', () =>
       this.#deps.deadLetter(record, state, failure),
     )
     if (written) this.#deps.metrics.dlqWrites.inc({ reason })
     return written
-  }
-
-  /** Per key, one produce at a time and in call order, so the retry topic keeps the key's order. */
-  #send(key: string, outgoing: OutgoingRecord): Promise<boolean> {
-    const previous = this.#sendChains.get(key) ?? Promise.resolve()
-    const next = previous.then(() =>
-      this.#persist('producing to the retry topic', () => this.#deps.produce([outgoing])),
-    )
-    this.#sendChains.set(key, next)
-    void next.then(() => {
-      if (this.#sendChains.get(key) === next) this.#sendChains.delete(key)
-    })
-    return next
-  }
-
-  /** Retries a Kafka write with backoff until it succeeds or the partition is revoked (false). */
-  async #persist(what: string, write: () => Promise<unknown>): Promise<boolean> {
-    for (let delay = 100; !this.revoked; delay = Math.min(delay * 2, 5_000)) {
-      try {
-        await write()
-        return true
-      } catch (error) {
-        this.#deps.onError(error, `${what} for ${this.#deps.topic}[${this.#deps.partition}]`)
-        if (!(await sleep(delay, this.#abort.signal))) return false
-      }
-    }
-    return false
   }
 
   #run(work: () => Promise<void>): void {

@@ -95,22 +95,22 @@ export class ConsumerRunner {
         heartbeatIntervalMs: o.heartbeatIntervalMs,
         coPartitioned: true,
       })
-      let ended: (error?: unknown) => void = () => {}
-      const loop = new Promise<void>((resolve) => {
-        ended = (error) => {
-          this.#streamEnded(error)
-          resolve()
-        }
-      })
+      const loop = Promise.withResolvers<void>()
       await this.#consumer.consumeEach(
         [...o.topics, ...this.#retryToSource.keys()],
         {
           onRevoke: (partitions) => this.#onRevoke(partitions),
           onAssign: (partitions, generation) => this.#onAssign(partitions, generation),
         },
-        { record: (record) => this.#accept(record), end: (error) => ended(error) },
+        {
+          record: (record) => this.#accept(record),
+          end: (error) => {
+            this.#streamEnded(error)
+            loop.resolve()
+          },
+        },
       )
-      this.#loop = loop
+      this.#loop = loop.promise
       this.#state = 'running'
       this.#runningSince = Date.now()
       this.#deps.metrics.up.set(1)

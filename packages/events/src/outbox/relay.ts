@@ -141,8 +141,9 @@ export class OutboxRelay {
       } catch (error) {
         failures++
         const delayMs = backoffDelay({ ...this.#options.backoff, maxAttempts: Number.POSITIVE_INFINITY }, failures)
+        // The full error (with its causes) once per outage; later lines of the same streak just count.
         this.#logger.warn(
-          { relayId: this.relayId, err: error, failures, delayMs },
+          { relayId: this.relayId, failures, delayMs, ...(failures === 1 ? { err: error } : {}) },
           `outbox relay will retry in ${delayMs} ms: ${describe(error)}`,
         )
         this.#notify(() => this.#observer.onRetry?.(error))
