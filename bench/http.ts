@@ -1,11 +1,11 @@
 // HTTP benchmark of auth-service: POST /auth/register and POST /auth/login with event publishing ON (each request
 // writes its outbox row in its own transaction and the relay publishes to Kafka) and OFF (EVENT_PUBLISHING=off:
 // no outbox row, no relay). Two instances run in this process on 127.0.0.1, each on a PostgreSQL schema of its
-// own; autocannon drives them in rounds that alternate ON, OFF; medians of the rounds are reported.
+// own; autocannon drives them in rounds that interleave ON and OFF; medians of the rounds are reported.
 
 import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   type Database,
@@ -49,7 +49,7 @@ const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0
 const kafkaBootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const warmupSeconds = 2
 const loginUsers = 20
 // Far above what the benchmark sends: the limit (5 per minute per address and email) would otherwise answer 429.
@@ -59,6 +59,7 @@ const stamp = `${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`
 const topic = `bench.http.${stamp}`
 const jwtSecret = randomBytes(48).toString('base64url')
 const threadPool = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
+const topicPartitions = 6
 
 type Mode = 'on' | 'off'
 type Endpoint = 'register' | 'login'
@@ -213,8 +214,15 @@ async function cleanUp(instances: Instance[]): Promise<void> {
 async function main() {
   const hashMs = await argon2Milliseconds(20)
   console.error(`one argon2id hash: ${fmt(hashMs, 1)} ms`)
+  const loadBefore = loadavg()[0] ?? 0
   const instances: Instance[] = []
   try {
+    const kafka = new KafkaAdmin({ clientId: 'bench-http-admin', bootstrapBrokers: [kafkaBootstrap] })
+    try {
+      await kafka.ensureTopic(topic, { partitions: topicPartitions, replicationFactor: 1, minInsyncReplicas: 1 })
+    } finally {
+      await kafka.close()
+    }
     instances.push(await startAuthService('on'), await startAuthService('off'))
     const [on, off] = instances as [Instance, Instance]
     console.error(`publishing on: ${on.url}, off: ${off.url}, topic ${topic}`)
@@ -230,7 +238,8 @@ async function main() {
     }
     for (let round = 0; round < rounds; round++) {
       for (const endpoint of ['register', 'login'] as const) {
-        for (const instance of [on, off]) {
+        // ON first in odd rounds, OFF first in even ones: a drift in the machine's load favours neither side.
+        for (const instance of round % 2 === 0 ? [on, off] : [off, on]) {
           const result = await load(instance, endpoint, seconds)
           results[endpoint][instance.mode].push(result)
           console.error(
@@ -240,43 +249,64 @@ async function main() {
       }
     }
 
-    const throughput = (endpoint: Endpoint, mode: Mode) =>
-      median(results[endpoint][mode].map((r) => r.requests.average))
-    const p99 = (endpoint: Endpoint, mode: Mode) => median(results[endpoint][mode].map((r) => r.latency.p99))
-    const p50 = (endpoint: Endpoint, mode: Mode) => median(results[endpoint][mode].map((r) => r.latency.p50))
-    const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`
-    const row = (label: string, value: (mode: Mode) => number, digits = 0, bold = false) => {
-      const r = ratio(value('on'), value('off'))
-      return `| ${label} | ${fmt(value('off'), digits)} | ${fmt(value('on'), digits)} | ${bold ? `**${r}**` : r} |`
+    type Measure = (result: LoadResult) => number
+    const reqPerSecond: Measure = (r) => r.requests.average
+    const p50: Measure = (r) => r.latency.p50
+    const p99: Measure = (r) => r.latency.p99
+    const medianOf = (endpoint: Endpoint, mode: Mode, measure: Measure) => median(results[endpoint][mode].map(measure))
+    // The ON and OFF runs of a round are back to back, under the same outside load: ratios are taken within each
+    // round, then their median reported. A ratio of the two medians would mix rounds run under different loads.
+    const ratios = (endpoint: Endpoint, measure: Measure) =>
+      results[endpoint].on.map((on, i) => {
+        const off = results[endpoint].off[i]
+        return off ? measure(on) / measure(off) : Number.NaN
+      })
+    const percent = (value: number) => `${fmt(value * 100)}%`
+    const row = (label: string, endpoint: Endpoint, measure: Measure, digits: number, bold = false) => {
+      const ratio = percent(median(ratios(endpoint, measure)))
+      return `| ${label} | ${fmt(medianOf(endpoint, 'off', measure), digits)} | ${fmt(medianOf(endpoint, 'on', measure), digits)} | ${bold ? `**${ratio}**` : ratio} |`
     }
-    const perRound = (endpoint: Endpoint, mode: Mode) =>
-      results[endpoint][mode].map((r) => fmt(r.requests.average, 1)).join(', ')
+    const perRound = (endpoint: Endpoint, mode: Mode) => results[endpoint][mode].map((r) => fmt(r.requests.average, 1))
+    const spread = (endpoint: Endpoint, mode: Mode) => {
+      const values = results[endpoint][mode].map(reqPerSecond)
+      return (Math.max(...values) - Math.min(...values)) / median(values)
+    }
+    const noise = Math.max(...(['register', 'login'] as const).flatMap((e) => [spread(e, 'on'), spread(e, 'off')]))
+    const loadAfter = loadavg()[0] ?? 0
 
     const table = `## HTTP: auth-service with and without event publishing (issue: http)
 
-${machineLine()}; PostgreSQL 15 on the same machine.
+${machineLine()}; PostgreSQL 15 on the same machine; 1-minute load average ${fmt(loadBefore, 1)} at the start, ${fmt(loadAfter, 1)} at the end.
 Method: auth-service built in this process as its \`main.ts\` builds it, twice, listening on 127.0.0.1 (port 0): publishing
-ON (each request writes its event to the outbox in its own transaction; the relay publishes to a 6-partition topic) and
+ON (each request writes its event to the outbox in its own transaction; the relay publishes to a ${topicPartitions}-partition topic) and
 OFF (\`EVENT_PUBLISHING=off\`: no outbox row, no relay). Each instance has its own PostgreSQL schema on
 127.0.0.1:5432/test. \`LOGIN_RATE_LIMIT_MAX=${fmt(loginRateLimit)}\` (default 5 per minute per address and email) so logins are
-not refused. autocannon, ${connections} connections, ${seconds} s per run, in this process too; ${rounds} rounds, each running
-register ON, register OFF, login ON, login OFF, after a ${warmupSeconds} s warm-up of each; medians of the rounds. Register
-uses a new address per request; login cycles over ${loginUsers} registered users. After each ON run the outbox is drained
-before the next run starts; when an ON run ended, at most ${fmt(Math.max(0, ...pendingAtEnd))} rows were still pending.
+not refused. autocannon, ${connections} connections, ${seconds} s per run, in this process too; ${rounds} rounds, each
+running register then login, ON and OFF back to back (ON first in odd rounds, OFF first in even ones), after a
+${warmupSeconds} s warm-up of each. Register uses a new address per request; login cycles over ${loginUsers} registered users.
+After each ON run the outbox is drained before the next run starts; when an ON run ended, at most
+${fmt(Math.max(0, ...pendingAtEnd))} rows were still pending.
 Both endpoints spend most of their time in argon2id (19 MiB, t=2, p=1: ${fmt(hashMs, 1)} ms per hash here, in
-libuv's pool of ${threadPool} threads on ${availableParallelism()} cores), so publishing's share of a request is small.
+libuv's pool of ${threadPool} threads on ${availableParallelism()} cores); next to it, what publishing adds to a request (one
+more insert and a per-key advisory lock, in the transaction the request opens anyway, and the relay's encoding and
+sending, on the same cores as the broker) is small.
+
+Figures are medians of the rounds; **ON ÷ OFF is the median of the per-round ratios** (the two runs of a round are back
+to back, under the same outside load).
 
 | measure | publishing OFF | publishing ON | ON ÷ OFF |
 |---|---|---|---|
-${row('register throughput (median, req/s)', (m) => throughput('register', m), 1, true)}
-${row('register latency p50 (ms)', (m) => p50('register', m))}
-${row('register latency p99 (ms)', (m) => p99('register', m))}
-${row('login throughput (median, req/s)', (m) => throughput('login', m), 1, true)}
-${row('login latency p50 (ms)', (m) => p50('login', m))}
-${row('login latency p99 (ms)', (m) => p99('login', m))}
+${row('register throughput (req/s)', 'register', reqPerSecond, 1, true)}
+${row('register latency p50 (ms)', 'register', p50, 0)}
+${row('register latency p99 (ms)', 'register', p99, 0)}
+${row('login throughput (req/s)', 'login', reqPerSecond, 1, true)}
+${row('login latency p50 (ms)', 'login', p50, 0)}
+${row('login latency p99 (ms)', 'login', p99, 0)}
 
-Per-round throughput (req/s): register OFF ${perRound('register', 'off')}; ON ${perRound('register', 'on')}.
-Login OFF ${perRound('login', 'off')}; ON ${perRound('login', 'on')}.`
+Per-round throughput (req/s): register OFF ${perRound('register', 'off').join(', ')}; ON ${perRound('register', 'on').join(', ')}.
+Login OFF ${perRound('login', 'off').join(', ')}; ON ${perRound('login', 'on').join(', ')}.
+Per-round ON ÷ OFF: register ${ratios('register', reqPerSecond).map(percent).join(', ')}; login ${ratios('login', reqPerSecond).map(percent).join(', ')}.
+Rounds of the same side differ by up to ${percent(noise)} of their median (other work on the machine).`
     writeSection('http', table)
     console.log(table)
   } finally {

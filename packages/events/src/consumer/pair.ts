@@ -20,7 +20,7 @@ import { sleep } from './dispatch.ts'
 import { KeyedWriter } from './keyed-writer.ts'
 import { PartitionOffsetTracker } from './offsets.ts'
 import { KeyParking } from './parking.ts'
-import { buildRetryRecord, type RetryState, readRetryState } from './retry-topic.ts'
+import { buildRetryRecord, firstAttemptState, type RetryState, readRetryState } from './retry-topic.ts'
 import type { Slots } from './slots.ts'
 
 export interface PairDeps {
@@ -66,6 +66,12 @@ export class PartitionPair {
    * after it. Committing it earlier would resume at them, and they would overtake it.
    */
   readonly #barrierOrigins = new Map<string, bigint>()
+  /**
+   * The same offsets, for the retry lane, which must never finish them: the barrier can be read back before
+   * the lane finishes its record (the produce acknowledgement races the fetch). Finishing it then let a commit
+   * pass it while the records behind it still waited for their re-forwards; after a crash those ran first.
+   */
+  readonly #originOffsets = new Set<bigint>()
   /** Work started by `#run` and not settled; `revoke` waits for it to reach zero. */
   #inFlight = 0
   #onIdle: (() => void) | undefined
@@ -191,7 +197,7 @@ export class PartitionPair {
     }
     if (this.parking.isParked(key)) {
       this.#run(async () => {
-        const state = { dueAt: Date.now(), ...firstAttemptOf(record, 0) }
+        const state = { dueAt: Date.now(), ...firstAttemptState(record, 0) }
         if (await this.#forward(key, record, state, false)) this.#finishMain(key, record)
       })
       return
@@ -218,7 +224,8 @@ export class PartitionPair {
         if (result.kind === 'done') this.#finishMain(key, record)
         else if (result.kind !== 'abandoned')
           this.#run(async () => {
-            if (await this.#settleFailure(key, record, result, firstAttemptOf(record, 1))) this.#finishMain(key, record)
+            if (await this.#settleFailure(key, record, result, firstAttemptState(record, 1)))
+              this.#finishMain(key, record)
           })
         this.#settled()
       },
@@ -252,7 +259,7 @@ export class PartitionPair {
   }
 
   #finishRetry(record: IncomingRecord, heldKey: string | undefined): void {
-    if (heldKey === undefined || this.#barrierOrigins.get(heldKey) !== record.offset) this.retry.finish(record.offset)
+    if (!this.#originOffsets.delete(record.offset)) this.retry.finish(record.offset)
     this.#deps.onProgress()
     if (heldKey === undefined) return
     this.parking.finished(heldKey)
@@ -309,9 +316,15 @@ export class PartitionPair {
       firstFailureAt: result.failure.firstFailureAt,
     }
     const barrier = retryState !== undefined
-    if (barrier) this.#barrierOrigins.set(key, record.offset)
+    if (barrier) {
+      this.#barrierOrigins.set(key, record.offset)
+      this.#originOffsets.add(record.offset)
+    }
     const sent = await this.#forward(key, record, state, barrier, result.failure.error)
-    if (!sent && barrier) this.#barrierOrigins.delete(key)
+    if (!sent && barrier) {
+      this.#barrierOrigins.delete(key)
+      this.#originOffsets.delete(record.offset)
+    }
     if (sent) metrics.count(result.eventType, 'retried')
     return sent
   }
@@ -382,16 +395,5 @@ export class PartitionPair {
     if (--this.#inFlight > 0 || !this.#onIdle) return
     this.#onIdle()
     this.#onIdle = undefined
-  }
-}
-
-/** A main-topic record's retry history before its first attempt (`attempt` 0 when forwarded untried). */
-function firstAttemptOf(record: IncomingRecord, attempt: number) {
-  return {
-    attempt,
-    firstFailureAt: undefined,
-    originalTopic: record.topic,
-    originalPartition: record.partition,
-    originalOffset: record.offset,
   }
 }

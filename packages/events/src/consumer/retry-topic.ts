@@ -45,6 +45,20 @@ export function readRetryState(record: IncomingRecord): RetryState {
   }
 }
 
+/** A main-topic record's retry history before its first attempt (`attempt` 0 when forwarded untried). */
+export function firstAttemptState(
+  record: IncomingRecord,
+  attempt: number,
+): Omit<RetryState, 'dueAt' | 'token' | 'group'> {
+  return {
+    attempt,
+    firstFailureAt: undefined,
+    originalTopic: record.topic,
+    originalPartition: record.partition,
+    originalOffset: record.offset,
+  }
+}
+
 /** The record's own headers without our retry bookkeeping: what the handler and the DLQ should see. */
 export function withoutRetryHeaders(headers: Map<string, Buffer>): Map<string, Buffer> {
   const kept = new Map<string, Buffer>()
