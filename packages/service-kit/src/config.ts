@@ -1,4 +1,4 @@
-import type { Static, TObject } from 'typebox'
+import { type Static, type TObject, Type } from 'typebox'
 import { Value } from 'typebox/value'
 
 const secretLike = /SECRET|PASSWORD|TOKEN|KEY|URL/i
@@ -40,4 +40,21 @@ export function loadEnvConfig<S extends TObject>(
     throw new ConfigError(variable, `${first.message}${shown}`)
   }
   return converted as Static<S>
+}
+
+/** The variables every grimOS service reads, to spread into its own schema: `Type.Object({ ...serviceEnvFields, ... })`. */
+export const serviceEnvFields = {
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')]),
+  /** 127.0.0.1 unless exposed on purpose (a container sets 0.0.0.0). */
+  HOST: Type.String({ minLength: 1 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: Type.Union([
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+    Type.Literal('silent'),
+  ]),
 }

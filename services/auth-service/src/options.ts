@@ -1,22 +1,11 @@
 import { resolve } from 'node:path'
-import { loadEnvConfig } from '@grimos/service-kit'
+import { loadEnvConfig, serviceEnvFields } from '@grimos/service-kit'
 import { type Static, Type } from 'typebox'
 import type { UserEventSettings } from './events.ts'
 
 // The service's configuration, from the environment, validated once at start. Schema and defaults side by side.
 export const AuthEnvSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')]),
-  HOST: Type.String({ minLength: 1 }),
-  PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
-  LOG_LEVEL: Type.Union([
-    Type.Literal('fatal'),
-    Type.Literal('error'),
-    Type.Literal('warn'),
-    Type.Literal('info'),
-    Type.Literal('debug'),
-    Type.Literal('trace'),
-    Type.Literal('silent'),
-  ]),
+  ...serviceEnvFields,
   /** PostgreSQL server; without it the embedded PGlite in AUTH_DATA_DIR is used. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   /** PGlite folder, relative to the repository root unless absolute. */

@@ -1,24 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { ConfigError, loadEnvConfig } from '@grimos/service-kit'
+import { ConfigError, loadEnvConfig, serviceEnvFields } from '@grimos/service-kit'
 import { type Static, Type } from 'typebox'
 
 // Every setting of the service, read from the environment once at start (see README.md). Kafka and registry
 // connection variables (KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, GRIMOS_TOPIC_*) are read by
 // @grimos/events itself; they are listed here only so a bad value fails at start with one line.
 export const ServiceConfigSchema = Type.Object({
-  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')]),
-  /** 127.0.0.1 unless exposed on purpose (the container sets 0.0.0.0). */
-  HOST: Type.String({ minLength: 1 }),
-  PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
-  LOG_LEVEL: Type.Union([
-    Type.Literal('fatal'),
-    Type.Literal('error'),
-    Type.Literal('warn'),
-    Type.Literal('info'),
-    Type.Literal('debug'),
-    Type.Literal('trace'),
-    Type.Literal('silent'),
-  ]),
+  ...serviceEnvFields,
   /** Bearer token of the DLQ and read APIs. Required outside development, at least 16 characters. */
   OPERATOR_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** PostgreSQL server; without it the embedded PGlite keeps the read model (in PGLITE_DATA_DIR or memory). */
