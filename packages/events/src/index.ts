@@ -70,6 +70,7 @@ export { enqueueUserEvent, OutboxRelay, startOutboxRelay } from './outbox/index.
 // Publishing.
 export type { PublisherOptions, PublishResult } from './producer/index.ts'
 export {
+  AVRO_CONTENT_TYPE,
   closePublisher,
   configurePublisher,
   EVENT_HEADERS,

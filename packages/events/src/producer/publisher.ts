@@ -33,6 +33,8 @@ export interface PublishResult {
 
 interface QueuedEvent {
   event: UserEvent
+  /** Encoded at enqueue time when the schema id is known, so encoding overlaps the batch in flight. */
+  value?: Buffer
   enqueuedAt: number
   onFailure?: (event: UserEvent, error: GrimError) => void
 }
@@ -107,7 +109,10 @@ export class EventPublisher {
       're-sending events spilled by an earlier run',
     )
     const valid = events.map((raw) => validateUserEvent(raw))
-    await this.#sendEvents(valid, 'background')
+    await this.#sendEvents(
+      valid.map((event) => ({ event })),
+      'background',
+    )
     await done()
     this.#metrics.spilled.set(await countSpilled(this.options.spillFile))
   }
@@ -127,7 +132,7 @@ export class EventPublisher {
           'messaging.destination.name': this.options.topic,
           'grimos.event_type': event.event_type,
         },
-        () => this.#sendEvents([event], 'sync'),
+        () => this.#sendEvents([{ event }], 'sync'),
       )
       this.#metrics.published.inc({ event_type: event.event_type, mode: 'sync', outcome: 'success' })
       this.#metrics.publishDuration.observe({ mode: 'sync' }, (performance.now() - started) / 1000)
@@ -157,7 +162,7 @@ export class EventPublisher {
       return { eventId: event.event_id }
     }
     try {
-      this.#queue.push({ event, enqueuedAt: performance.now(), onFailure })
+      this.#queue.push({ event, value: this.#serde.encodeCached(event), enqueuedAt: performance.now(), onFailure })
     } catch (error) {
       this.#metrics.published.inc({ event_type: event.event_type, mode: 'background', outcome: 'rejected' })
       throw error
@@ -174,15 +179,18 @@ export class EventPublisher {
     }
   }
 
-  async #sendEvents(events: UserEvent[], mode: 'sync' | 'background'): Promise<RecordPosition[]> {
+  async #sendEvents(
+    items: { event: UserEvent; value?: Buffer }[],
+    mode: 'sync' | 'background',
+  ): Promise<RecordPosition[]> {
+    const first = items[0]?.event
     return sendWithRetries(
-      events.length === 1
-        ? `publishing ${events[0]?.event_type} ${events[0]?.event_id}`
-        : `publishing ${events.length} events`,
+      items.length === 1 ? `publishing ${first?.event_type} ${first?.event_id}` : `publishing ${items.length} events`,
       async () => {
-        const records = await Promise.all(
-          events.map(async (event) => toRecord(this.options.topic, event, await this.#serde.encode(event))),
-        )
+        const records = []
+        for (const { event, value } of items) {
+          records.push(toRecord(this.options.topic, event, value ?? (await this.#serde.encode(event))))
+        }
         return this.#producer.send(records)
       },
       this.options.retry,
@@ -196,12 +204,7 @@ export class EventPublisher {
 
   async #sendBackgroundBatch(batch: QueuedEvent[]): Promise<void> {
     await this.start()
-      .then(() =>
-        this.#sendEvents(
-          batch.map((item) => item.event),
-          'background',
-        ),
-      )
+      .then(() => this.#sendEvents(batch, 'background'))
       .then(() => {
         const now = performance.now()
         for (const item of batch) {

@@ -131,6 +131,18 @@ export class EventSerde {
   }
 
   /**
+   * `encode` without waiting, for hot paths: undefined while the schema id is not in memory yet (then call
+   * `encode`). Throws what `encode` would throw.
+   */
+  encodeCached(event: UserEvent): Buffer | undefined {
+    if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event serde is closed')
+    const id = this.#ids.get(event.event_type)
+    if (id === undefined) return undefined
+    const valid = validateUserEvent(event, Date.now())
+    return this.#write(avroTypeFor(valid.event_type), id, valid)
+  }
+
+  /**
    * Reads a framed record with the writer's schema (by id) resolved into the reader schema, so an old
    * writer and a new reader work, and the other way round, within the compatibility rules.
    */
