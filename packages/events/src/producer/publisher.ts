@@ -13,7 +13,7 @@ import { BackgroundQueue } from './background-queue.ts'
 import { PublisherOptionsSchema, publisherDefaults } from './options.ts'
 import { toRecord } from './record.ts'
 import { sendWithRetries } from './retrying-send.ts'
-import { countSpilled, spill, takeSpilled } from './spill.ts'
+import { SpillFile } from './spill.ts'
 
 export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & {
   /** Called for every background event that failed all retries (it is spilled, not lost). */
@@ -52,6 +52,12 @@ export class EventPublisher {
   readonly #log: Logger
   readonly #onBackgroundFailure: PublisherOptions['onBackgroundFailure']
   readonly #queue: BackgroundQueue<QueuedEvent>
+  readonly #spill: SpillFile
+  /** Set while earlier events wait in the spill file: newer ones must not overtake them (per-key order). */
+  #spillPending = true
+  #spillDrain: Promise<void> | undefined
+  #lastSpillAttempt = 0
+  readonly #shutdown = new AbortController()
   #ready: Promise<void> | undefined
   #closed = false
 
@@ -68,6 +74,7 @@ export class EventPublisher {
     this.#metrics = createProducerMetrics(metricsRegistry ?? defaultRegistry())
     this.#log = logger ?? pino({ name: 'grimos-events', level: process.env.LOG_LEVEL ?? 'info' })
     this.#onBackgroundFailure = onBackgroundFailure
+    this.#spill = new SpillFile(this.options.spillFile)
     this.#queue = new BackgroundQueue(
       this.options.queue,
       (batch) => this.#sendBackgroundBatch(batch),
@@ -75,7 +82,7 @@ export class EventPublisher {
     )
   }
 
-  /** Creates the topic if missing, registers the schemas, and re-sends spilled events. Safe to call twice. */
+  /** Creates the topic if missing and registers the schemas. Safe to call twice; spilled events go out with the next send. */
   start(): Promise<void> {
     this.#ready ??= this.#start().catch((error: unknown) => {
       // Let the next call try again (the registry or broker may be back by then).
@@ -98,23 +105,49 @@ export class EventPublisher {
       }
     }
     await this.#serde.registerSchemas()
-    await this.#resendSpilled()
+  }
+
+  /** Re-sends everything spilled, oldest first (one attempt at a time); throws when it could not. */
+  #drainSpill(): Promise<void> {
+    this.#spillDrain ??= this.#resendSpilled().finally(() => {
+      this.#spillDrain = undefined
+    })
+    return this.#spillDrain
   }
 
   async #resendSpilled(): Promise<void> {
-    const { events, done } = await takeSpilled(this.options.spillFile)
-    if (events.length === 0) return
-    this.#log.warn(
-      { count: events.length, file: this.options.spillFile },
-      're-sending events spilled by an earlier run',
-    )
-    const valid = events.map((raw) => validateUserEvent(raw))
-    await this.#sendEvents(
-      valid.map((event) => ({ event })),
-      'background',
-    )
-    await done()
-    this.#metrics.spilled.set(await countSpilled(this.options.spillFile))
+    this.#lastSpillAttempt = Date.now()
+    const taken = await this.#spill.take()
+    const valid: UserEvent[] = []
+    const invalid: string[] = []
+    for (const raw of taken.events) {
+      try {
+        valid.push(validateUserEvent(raw))
+      } catch (error) {
+        // An event the catalog no longer accepts can never be sent: kept aside, reported, not retried forever.
+        invalid.push(JSON.stringify(raw))
+        this.#log.error({ err: (error as Error).message }, 'spilled event is invalid; moved to the .bad file')
+      }
+    }
+    await this.#spill.quarantine(invalid)
+    if (taken.quarantined + invalid.length > 0) {
+      this.#log.error(
+        { count: taken.quarantined + invalid.length, file: `${this.options.spillFile}.bad` },
+        'spilled lines that can never be sent were set aside',
+      )
+    }
+    if (valid.length > 0)
+      this.#log.warn({ count: valid.length, file: this.options.spillFile }, 're-sending spilled events')
+    for (let start = 0; start < valid.length; start += this.options.queue.batchSize) {
+      const chunk = valid.slice(start, start + this.options.queue.batchSize)
+      await this.#sendEvents(
+        chunk.map((event) => ({ event })),
+        'background',
+      )
+    }
+    await taken.done()
+    this.#spillPending = false
+    this.#metrics.spilled.set(0)
   }
 
   /** Validates, encodes and sends one event; resolves with its position once the broker acknowledged it. */
@@ -123,6 +156,8 @@ export class EventPublisher {
     const event = this.#build(input, 'sync')
     const started = performance.now()
     await this.start()
+    // Older events of this user may wait in the spill file; they go first or this call fails.
+    if (this.#spillPending) await this.#drainSpill()
     try {
       const [position] = await withSpan(
         `${this.options.topic} publish`,
@@ -155,7 +190,8 @@ export class EventPublisher {
     this.#assertOpen()
     const event = this.#build(input, 'background')
     if (this.#queue.isFull && this.options.queue.overflow === 'spill') {
-      this.#keep(
+      // #keep reports its own failures; nothing is left to await here.
+      void this.#keep(
         [{ event, enqueuedAt: Date.now(), onFailure }],
         new GrimError('GRIM_QUEUE_FULL', 'background queue full; event spilled'),
       )
@@ -199,31 +235,39 @@ export class EventPublisher {
         this.#metrics.retries.inc({ mode })
         this.#log.warn({ attempt, err: (error as Error).message }, 'publish failed, retrying')
       },
+      this.#shutdown.signal,
     )
   }
 
   async #sendBackgroundBatch(batch: QueuedEvent[]): Promise<void> {
-    await this.start()
-      .then(() => this.#sendEvents(batch, 'background'))
-      .then(() => {
-        const now = performance.now()
-        for (const item of batch) {
-          this.#metrics.published.inc({ event_type: item.event.event_type, mode: 'background', outcome: 'success' })
-          this.#metrics.publishDuration.observe({ mode: 'background' }, (now - item.enqueuedAt) / 1000)
+    try {
+      await this.start()
+      if (this.#spillPending) {
+        // While older events sit in the spill file, newer ones join them there (per-key order) except on the
+        // occasional turn that tries to re-send the file, at most once per maximum backoff delay.
+        if (Date.now() - this.#lastSpillAttempt < this.options.retry.maxDelayMs) {
+          throw new GrimError('GRIM_PUBLISH_FAILED', 'earlier events still wait in the spill file', { retryable: true })
         }
-      })
-      .catch((error: unknown) => this.#keep(batch, error))
+        await this.#drainSpill()
+      }
+      await this.#sendEvents(batch, 'background')
+      const now = performance.now()
+      for (const item of batch) {
+        this.#metrics.published.inc({ event_type: item.event.event_type, mode: 'background', outcome: 'success' })
+        this.#metrics.publishDuration.observe({ mode: 'background' }, (now - item.enqueuedAt) / 1000)
+      }
+    } catch (error) {
+      await this.#keep(batch, error)
+    }
   }
 
   /** The end of every failure path in the background: reported three ways, and the events kept on disk. */
   async #keep(items: QueuedEvent[], cause: unknown): Promise<void> {
     const error =
       cause instanceof GrimError ? cause : new GrimError('GRIM_PUBLISH_FAILED', (cause as Error).message, { cause })
+    this.#spillPending = true
     try {
-      await spill(
-        this.options.spillFile,
-        items.map((item) => item.event),
-      )
+      await this.#spill.append(items.map((item) => item.event))
     } catch (spillError) {
       // Nowhere left to keep them: say so loudly with every event id, so they can be recovered from the log.
       this.#log.fatal(
@@ -233,7 +277,7 @@ export class EventPublisher {
     }
     this.#log.error(
       { err: error.message, code: error.code, count: items.length, file: this.options.spillFile },
-      'background publish failed after every retry; events spilled for re-send on next start',
+      'background publish failed; events spilled, to be re-sent before newer ones',
     )
     for (const item of items) {
       this.#metrics.published.inc({ event_type: item.event.event_type, mode: 'background', outcome: 'spilled' })
@@ -259,9 +303,11 @@ export class EventPublisher {
     this.#closed = true
     try {
       await this.#queue.flush(timeoutMs)
-    } catch (error) {
-      const rest = this.#queue.takeAll()
-      await this.#keep(rest, error)
+    } catch {
+      // Out of time: sends stop retrying, so the batch in flight and every queued one are spilled, in order,
+      // before the producer closes. The flush below is quick because each send now fails at once.
+      this.#shutdown.abort()
+      await this.#queue.flush(timeoutMs)
     }
     await this.#producer.close()
     await this.#serde.close?.()

@@ -11,13 +11,16 @@ export async function sendWithRetries<T>(
   policy: Backoff,
   deadlineMs: number,
   onRetry: (error: unknown, attempt: number) => void,
+  /** Aborting stops the retries (shutdown): the caller keeps what could not be sent. */
+  signal?: AbortSignal,
 ): Promise<T> {
   const started = Date.now()
   for (let attempt = 1; ; attempt++) {
     try {
+      if (signal?.aborted) throw new GrimError('GRIM_CLOSED', `${what} abandoned: shutting down`, { retryable: true })
       return await send()
     } catch (error) {
-      if (!isRetryable(error)) throw error
+      if (!isRetryable(error) || signal?.aborted) throw error
       const delay = backoffDelay(policy, attempt)
       const elapsed = Date.now() - started
       if (attempt >= policy.maxAttempts || elapsed + delay > deadlineMs) {

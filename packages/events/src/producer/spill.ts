@@ -1,48 +1,97 @@
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 // The last resort of background publishing: events that failed every retry are appended here (NDJSON, one
-// JSON event per line) and re-sent on the next start. The JSON view is stored, not Avro bytes, so a schema id
-// that changed meanwhile cannot make them unreadable.
+// JSON event per line) and re-sent later, before anything newer, so one user's events keep their order. The
+// JSON view is stored, not Avro bytes, so a schema id that changed meanwhile cannot make them unreadable.
+// Every operation on one file runs in turn (one publisher per file), so an append can never fall between the
+// read and the removal of a re-send.
 
-export async function spill(file: string, events: object[]): Promise<void> {
-  if (events.length === 0) return
-  await mkdir(dirname(file), { recursive: true })
-  await appendFile(file, events.map((event) => `${JSON.stringify(event)}\n`).join(''), { flush: true })
-}
-
-/**
- * Moves the spill file aside and returns its events plus a `done` callback that deletes the moved file once
- * they are safely re-sent. If the process dies before `done`, the next start finds the moved file again.
- */
-export async function takeSpilled(file: string): Promise<{ events: unknown[]; done: () => Promise<void> }> {
-  const resending = `${file}.resending`
-  const pending: string[] = []
-  for (const candidate of [resending, file]) {
-    const content = await readFile(candidate, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined
-      throw error
-    })
-    if (content !== undefined) pending.push(content)
-  }
-  if (pending.length === 0) return { events: [], done: async () => undefined }
-  // Merge both into the .resending file so one deletion ends the cycle.
-  await mkdir(dirname(file), { recursive: true })
-  const merged = pending.join('')
-  await writeFile(`${resending}.tmp`, merged, { flush: true })
-  await rename(`${resending}.tmp`, resending)
-  await rm(file, { force: true })
-  const events = merged
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as unknown)
-  return { events, done: () => rm(resending, { force: true }) }
-}
-
-export async function countSpilled(file: string): Promise<number> {
-  const content = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+const readIfExists = (file: string) =>
+  readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return ''
     throw error
   })
-  return content.split('\n').filter((line) => line.trim() !== '').length
+
+const lines = (content: string) => content.split('\n').filter((line) => line.trim() !== '')
+
+export interface TakenSpill {
+  events: unknown[]
+  /** Lines that were not JSON (e.g. cut short by a crash mid-append): moved to `<file>.bad`, never re-sent. */
+  quarantined: number
+  /** Deletes the taken events once they are safely re-sent; without it, the next `take` returns them again. */
+  done(): Promise<void>
+}
+
+export class SpillFile {
+  readonly path: string
+  #chain: Promise<unknown> = Promise.resolve()
+
+  constructor(path: string) {
+    this.path = path
+  }
+
+  get #resending(): string {
+    return `${this.path}.resending`
+  }
+
+  #inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(work, work)
+    this.#chain = run.catch(() => undefined)
+    return run
+  }
+
+  append(events: object[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve()
+    return this.#inTurn(async () => {
+      await mkdir(dirname(this.path), { recursive: true })
+      await appendFile(this.path, events.map((event) => `${JSON.stringify(event)}\n`).join(''), { flush: true })
+    })
+  }
+
+  /** Keeps lines that can never be sent (unparseable, or invalid events) for a person to look at. */
+  quarantine(raw: string[]): Promise<void> {
+    if (raw.length === 0) return Promise.resolve()
+    return this.#inTurn(async () => {
+      await mkdir(dirname(this.path), { recursive: true })
+      await appendFile(`${this.path}.bad`, raw.map((line) => `${line}\n`).join(''), { flush: true })
+    })
+  }
+
+  /** Everything spilled so far, oldest first: an earlier unfinished re-send, then the file. */
+  take(): Promise<TakenSpill> {
+    return this.#inTurn(async () => {
+      // Fold the file into the re-send file (appending keeps the order), so one deletion ends the cycle.
+      const fresh = await readIfExists(this.path)
+      if (fresh) {
+        await appendFile(this.#resending, fresh, { flush: true })
+        await rm(this.path, { force: true })
+      }
+      const events: unknown[] = []
+      const bad: string[] = []
+      for (const line of lines(await readIfExists(this.#resending))) {
+        try {
+          events.push(JSON.parse(line))
+        } catch {
+          // Not JSON: quarantined below and counted in the result, never dropped in silence.
+          bad.push(line)
+        }
+      }
+      if (bad.length) await appendFile(`${this.path}.bad`, bad.map((line) => `${line}\n`).join(''), { flush: true })
+      const taken = this.#resending
+      return {
+        events,
+        quarantined: bad.length,
+        done: () => this.#inTurn(() => rm(taken, { force: true })),
+      }
+    })
+  }
+
+  /** Events waiting for a re-send (both files). */
+  count(): Promise<number> {
+    return this.#inTurn(async () => {
+      const [resending, fresh] = await Promise.all([readIfExists(this.#resending), readIfExists(this.path)])
+      return lines(resending).length + lines(fresh).length
+    })
+  }
 }

@@ -9,7 +9,7 @@ import { createTestTopic, deleteSubjectsAfter, readAll } from '../../../../test/
 import { USER_EVENT_TYPES, type UserEvent } from '../../src/catalog/index.ts'
 import type { GrimError } from '../../src/errors.ts'
 import { EventPublisher } from '../../src/producer/index.ts'
-import { countSpilled } from '../../src/producer/spill.ts'
+import { SpillFile } from '../../src/producer/spill.ts'
 import { EventSerde } from '../../src/serde/index.ts'
 import { validInputs } from '../catalog/fixtures.ts'
 
@@ -143,19 +143,25 @@ test('when every retry fails, background events are reported and spilled, then r
   await down.flush(20_000)
   await down.close()
   assert.deepEqual(failures, [`${eventId}:GRIM_PUBLISH_FAILED`])
-  assert.equal(await countSpilled(spillFile), 1)
+  assert.equal(await new SpillFile(spillFile).count(), 1)
 
+  // The next publisher re-sends the spilled event before anything newer.
   const back = new EventPublisher({
     topic,
     clientId: 'publisher-test-back',
     spillFile,
     metricsRegistry: new Registry(),
   })
-  await back.start()
+  const { eventId: newer } = back.publishInBackground(validInputs.user_password_changed)
+  await back.flush(20_000)
   await back.close()
-  assert.equal(await countSpilled(spillFile), 0)
-  const arrived = (await readAll(topic)).filter((r) => r.headers.get('event_id')?.toString() === eventId)
-  assert.equal(arrived.length, 1, 'the spilled event reached Kafka once')
+  assert.equal(await new SpillFile(spillFile).count(), 0)
+  const ids = (await readAll(topic)).map((r) => r.headers.get('event_id')?.toString())
+  assert.deepEqual(
+    ids.filter((id) => id === eventId || id === newer),
+    [eventId, newer],
+    'the spilled event reached Kafka once, ahead of the newer one',
+  )
 })
 
 test('a closed publisher refuses with GRIM_CLOSED', async () => {

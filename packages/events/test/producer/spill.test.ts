@@ -1,28 +1,54 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { countSpilled, spill, takeSpilled } from '../../src/producer/spill.ts'
+import { SpillFile } from '../../src/producer/spill.ts'
+
+const newFile = () => new SpillFile(join(mkdtempSync(join(tmpdir(), 'spill-')), 'events.ndjson'))
 
 test('spilled events come back once, in order, and are gone after done()', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'spill-')), 'events.ndjson')
-  await spill(file, [{ n: 1 }, { n: 2 }])
-  await spill(file, [{ n: 3 }])
-  assert.equal(await countSpilled(file), 3)
-  const first = await takeSpilled(file)
+  const file = newFile()
+  await file.append([{ n: 1 }, { n: 2 }])
+  await file.append([{ n: 3 }])
+  assert.equal(await file.count(), 3)
+  const first = await file.take()
   assert.deepEqual(first.events, [{ n: 1 }, { n: 2 }, { n: 3 }])
   await first.done()
-  assert.deepEqual((await takeSpilled(file)).events, [])
-  assert.equal(existsSync(file), false)
+  assert.deepEqual((await file.take()).events, [])
+  assert.equal(existsSync(file.path), false)
 })
 
-test('a crash between take and done keeps the events for the next start', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'spill-')), 'events.ndjson')
-  await spill(file, [{ n: 1 }])
-  await takeSpilled(file) // no done(): the process "died" while re-sending
-  await spill(file, [{ n: 2 }])
-  const again = await takeSpilled(file)
+test('a failed re-send (no done) keeps the events ahead of those spilled after it', async () => {
+  const file = newFile()
+  await file.append([{ n: 1 }])
+  await file.take() // the re-send failed: done() never called
+  await file.append([{ n: 2 }])
+  const again = await file.take()
   assert.deepEqual(again.events, [{ n: 1 }, { n: 2 }])
   await again.done()
+  assert.equal(await file.count(), 0)
+})
+
+test('appends racing a take are never lost: operations on one file run in turn', async () => {
+  const file = newFile()
+  await file.append([{ n: 0 }])
+  const [taken] = await Promise.all([file.take(), file.append([{ n: 1 }]), file.append([{ n: 2 }])])
+  await taken.done()
+  const rest = await file.take()
+  assert.deepEqual(
+    [...taken.events, ...rest.events],
+    [{ n: 0 }, { n: 1 }, { n: 2 }].slice(0, taken.events.length + rest.events.length),
+  )
+  assert.equal(taken.events.length + rest.events.length, 3)
+})
+
+test('a line cut short by a crash is quarantined to .bad and counted, the rest come back', async () => {
+  const file = newFile()
+  await file.append([{ n: 1 }])
+  appendFileSync(file.path, '{"n": 2, "trunc')
+  const taken = await file.take()
+  assert.deepEqual(taken.events, [{ n: 1 }])
+  assert.equal(taken.quarantined, 1)
+  assert.match(readFileSync(`${file.path}.bad`, 'utf8'), /trunc/)
 })
