@@ -23,6 +23,9 @@ import { KeyParking } from './parking.ts'
 import { buildRetryRecord, firstAttemptState, type RetryState, readRetryState } from './retry-topic.ts'
 import type { Slots } from './slots.ts'
 
+/** Delay before retrying a record whose dispatch threw unexpectedly (a bug or an outage, not the handler). */
+const UNEXPECTED_FAILURE_DELAY_MS = 1_000
+
 export interface PairDeps {
   topic: string
   retryTopic: string
@@ -232,6 +235,15 @@ export class PartitionPair {
       (error) => {
         slots.release()
         this.#deps.onError(error, `handling a record of ${this.#deps.topic}[${this.#deps.partition}]`)
+        // An unexpected throw (not the handler's: the dispatcher catches those) must not orphan the key's
+        // queue: the record takes the retry path like any transient failure.
+        const now = new Date()
+        const failure = { error, attempts: 1, firstFailureAt: now, lastFailureAt: now }
+        const eventType = record.headers.get('event_type')?.toString() ?? 'unknown'
+        this.#run(async () => {
+          const retry = { kind: 'retry' as const, eventType, delayMs: UNEXPECTED_FAILURE_DELAY_MS, failure }
+          if (await this.#settleFailure(key, record, retry, firstAttemptState(record, 1))) this.#finishMain(key, record)
+        })
         this.#settled()
       },
     )
