@@ -90,6 +90,10 @@ export class KafkaRangeReader {
         ],
       })
       const answer = response.responses.flatMap((t) => t.partitions).find((p) => p.partitionIndex === partition)
+      // A partition-level error (leader moved, offset out of range...) must not read as "nothing more here".
+      if (answer && answer.errorCode !== 0) {
+        throw new GrimError('GRIM_KAFKA_UNAVAILABLE', `broker answered error code ${answer.errorCode}`)
+      }
       return answer?.records ?? []
     } catch (error) {
       throw kafkaError(`reading ${topic}/${partition} from offset ${fetchOffset} failed`, error)
