@@ -10,6 +10,7 @@ import type { Database } from './db.ts'
 import { authError } from './errors.ts'
 import { userEventDefaults, userEventRecorder } from './events.ts'
 import type { AuthSettings } from './options.ts'
+import { createAttemptLimits } from './routes/attempt-limits.ts'
 import { registerAuthRoutes } from './routes/auth.ts'
 import { registerEmailVerificationRoutes } from './routes/email-verification.ts'
 import { registerPasswordRoutes } from './routes/password.ts'
@@ -50,7 +51,8 @@ export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp>
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  // Only routes that ask for it are limited, and after validation, so the key can include the body's email.
+  // Only routes that ask for it are limited (see createAttemptLimits), in preHandlers: after validation, so a key
+  // can include the body's email, and after authentication, so it can be the user.
   await app.register(rateLimit, {
     global: false,
     hook: 'preHandler',
@@ -72,6 +74,7 @@ export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp>
     settings,
     recordUserEvent: userEventRecorder(settings.userEvents ?? userEventDefaults),
     authenticate: authenticate(db, signer),
+    limits: createAttemptLimits(app, settings.loginRateLimit),
   }
 
   registerHealthRoutes(app, {

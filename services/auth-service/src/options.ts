@@ -19,6 +19,8 @@ export const AuthEnvSchema = Type.Object({
   EMAIL_VERIFICATION_TTL_SECONDS: Type.Integer({ minimum: 60 }),
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1 }),
   LOGIN_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1_000 }),
+  /** Login attempts per client address across all emails in the window; default `loginAttemptsPerAddressFactor` × the per-account limit. */
+  LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: Type.Optional(Type.Integer({ minimum: 1 })),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1_024, maximum: 1_048_576 }),
   /** Only behind a proxy you run: trusts X-Forwarded-For for source_ip and rate limiting. */
   TRUST_PROXY: Type.Boolean(),
@@ -48,6 +50,9 @@ export const authEnvDefaults = {
 
 export type AuthEnv = Static<typeof AuthEnvSchema>
 
+/** Room for a household or office behind one address, while still bounding password spraying from it. */
+export const loginAttemptsPerAddressFactor = 10
+
 export const repositoryRoot = resolve(import.meta.dirname, '../../..')
 
 /** What the HTTP app needs; tests build it directly. */
@@ -56,7 +61,11 @@ export interface AuthSettings {
   accessTokenTtlSeconds: number
   refreshTokenTtlSeconds: number
   emailVerificationTtlSeconds: number
-  loginRateLimit: { max: number; windowMs: number }
+  /**
+   * Login attempts per window: `max` per client address and account (also per user for current-password checks),
+   * `perAddressMax` per address across accounts (default `loginAttemptsPerAddressFactor` × `max`).
+   */
+  loginRateLimit: { max: number; windowMs: number; perAddressMax?: number }
   bodyLimit: number
   trustProxy: boolean
   /** With no mailer, outside production the verification token is returned to the caller. */
@@ -76,7 +85,11 @@ export function settingsFrom(env: AuthEnv, jwtSecret: string): AuthSettings {
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     emailVerificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
-    loginRateLimit: { max: env.LOGIN_RATE_LIMIT_MAX, windowMs: env.LOGIN_RATE_LIMIT_WINDOW_MS },
+    loginRateLimit: {
+      max: env.LOGIN_RATE_LIMIT_MAX,
+      windowMs: env.LOGIN_RATE_LIMIT_WINDOW_MS,
+      perAddressMax: env.LOGIN_RATE_LIMIT_PER_ADDRESS_MAX ?? env.LOGIN_RATE_LIMIT_MAX * loginAttemptsPerAddressFactor,
+    },
     bodyLimit: env.BODY_LIMIT_BYTES,
     trustProxy: env.TRUST_PROXY,
     exposeVerificationToken: env.NODE_ENV !== 'production',

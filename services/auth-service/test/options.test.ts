@@ -37,3 +37,16 @@ test('a bad variable fails at once with one line naming it', () => {
     )
   }
 })
+
+test('login limits: per address across emails defaults to 10 x the per-account limit and can be set', () => {
+  const secret = 's'.repeat(32)
+  assert.deepEqual(settingsFrom(loadAuthEnv({}), secret).loginRateLimit, {
+    max: 5,
+    windowMs: 60_000,
+    perAddressMax: 50,
+  })
+  assert.equal(settingsFrom(loadAuthEnv({ LOGIN_RATE_LIMIT_MAX: '7' }), secret).loginRateLimit.perAddressMax, 70)
+  const set = loadAuthEnv({ LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: '200' })
+  assert.equal(settingsFrom(set, secret).loginRateLimit.perAddressMax, 200)
+  assert.throws(() => loadAuthEnv({ LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: '0' }), /LOGIN_RATE_LIMIT_PER_ADDRESS_MAX/)
+})

@@ -54,14 +54,18 @@ export async function openPostgres(url: string, schema: string, maxConnections: 
     async tryAdvisoryLock(name: string): Promise<AdvisoryLock | undefined> {
       // A session lock lives as long as its connection, so it gets a connection of its own, outside the pool.
       const session = await sql.reserve()
-      const [row] = await session.unsafe<{ locked: boolean; pid: number }[]>(
-        `select pg_try_advisory_lock(${advisoryKeySql}) as locked, pg_backend_pid() as pid`,
-        [name],
-      )
-      if (!row?.locked) {
-        session.release()
-        return undefined
+      let row: { locked: boolean; pid: number } | undefined
+      try {
+        const rows = await session.unsafe<{ locked: boolean; pid: number }[]>(
+          `select pg_try_advisory_lock(${advisoryKeySql}) as locked, pg_backend_pid() as pid`,
+          [name],
+        )
+        row = rows[0]
+      } finally {
+        // Only a taken lock keeps its connection; otherwise (not taken, or the query failed) the pool gets it back.
+        if (!row?.locked) session.release()
       }
+      if (!row?.locked) return undefined
       const pid = row.pid
       let released = false
       const lock: AdvisoryLock = {

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import type { AdvisoryLock, Database } from '../db/types.ts'
-import { GrimError, isRetryable } from '../errors.ts'
+import { GrimError, isGrimError, isRetryable } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import { backoffDelay } from '../retry/backoff.ts'
 import { OutboxRelayOptionsSchema, outboxRelayDefaults } from './options.ts'
 import { Pause } from './pause.ts'
+import { isRowFault } from './row-fault.ts'
 import {
   countPending,
   fetchPending,
@@ -33,7 +34,16 @@ export interface OutboxRelayOptions {
 }
 
 const lockName = 'grimos_outbox_relay'
+/**
+ * Consecutive rows failing with the same code look like a setup problem (say, the broker's size limit was
+ * lowered) rather than bad rows: the row that would make this many stays pending instead of being failed.
+ */
+export const rowFailureStreakLimit = 3
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+const codeOf = (error: unknown) => (isGrimError(error) ? error.code : 'unknown')
+/** A batch-level failure that retrying alone will not cure: the rows wait until an operator fixes the setup. */
+const needsOperator = (error: unknown) =>
+  isGrimError(error) && error.code === 'GRIM_OUTBOX_FAILED' && !isRetryable(error.cause)
 
 /**
  * Publishes the outbox, oldest row first, and marks rows sent once `publish` resolved. One relay per database
@@ -42,9 +52,12 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
  * backoff; a crash between the broker's ack and the 'sent' mark re-sends at most that batch (consumers dedupe
  * by event_id).
  *
- * A row that can never be published (non-retryable error) is marked 'failed', logged, and reported to
- * `onFailure`; later rows of the same key are published anyway. Blocking the key instead would stall that
- * user's stream until an operator acts; we prefer a visible gap, kept in the table for repair or replay.
+ * A row that can never be published (a fault of its own, see `isRowFault`) is marked 'failed', logged, and
+ * reported to `onFailure`; later rows of the same key are published anyway. Blocking the key instead would stall
+ * that user's stream until an operator acts; we prefer a visible gap, kept in the table for repair or replay.
+ * Any other non-retryable failure (registry refusing the schema, topic not authorised) is the setup's fault, not
+ * the rows': they stay pending, the relay logs an error and backs off, and the backlog flows once it is fixed.
+ * So does a streak of `rowFailureStreakLimit` rows failing with the same code.
  */
 export class OutboxRelay {
   readonly #db: Database
@@ -58,6 +71,8 @@ export class OutboxRelay {
   #loop: Promise<void> | undefined
   #lock: AdvisoryLock | undefined
   #lastCleanup = 0
+  /** Rows failed in a row with one code; any successful publish ends the streak. */
+  #rowFaults: { code: string; count: number } | undefined
 
   constructor(db: Database, options: OutboxRelayOptions) {
     const { publish, onFailure, observer, logger, backoff, ...tunables } = options
@@ -128,6 +143,7 @@ export class OutboxRelay {
 
   async #run(): Promise<void> {
     let failures = 0
+    let reportedCode: string | undefined
     while (this.#running) {
       try {
         if (!(await this.#lead())) {
@@ -137,15 +153,26 @@ export class OutboxRelay {
         await this.#cleanUpWhenDue()
         const published = await this.#relayBatch()
         failures = 0
+        reportedCode = undefined
         if (published === 0 && this.#running) await this.#pause.sleep(this.#options.pollIntervalMs, true)
       } catch (error) {
         failures++
         const delayMs = backoffDelay({ ...this.#options.backoff, maxAttempts: Number.POSITIVE_INFINITY }, failures)
-        // The full error (with its causes) once per outage; later lines of the same streak just count.
-        this.#logger.warn(
-          { relayId: this.relayId, failures, delayMs, ...(failures === 1 ? { err: error } : {}) },
-          `outbox relay will retry in ${delayMs} ms: ${describe(error)}`,
-        )
+        const code = needsOperator(error) ? codeOf((error as GrimError).cause) : undefined
+        if (code !== undefined && code !== reportedCode) {
+          // Waiting alone will not fix this: say so loudly, once per streak and cause.
+          reportedCode = code
+          this.#logger.error(
+            { relayId: this.relayId, failures, delayMs, err: error },
+            `outbox relay cannot publish until its setup is fixed (${code}); rows stay pending, retrying in ${delayMs} ms: ${describe(error)}`,
+          )
+        } else {
+          // The full error (with its causes) once per outage; later lines of the same streak just count.
+          this.#logger.warn(
+            { relayId: this.relayId, failures, delayMs, ...(failures === 1 ? { err: error } : {}) },
+            `outbox relay will retry in ${delayMs} ms: ${describe(error)}`,
+          )
+        }
         this.#notify(() => this.#observer.onRetry?.(error))
         // stop() may have come while the batch was failing; it must not wait out the backoff.
         if (this.#running) await this.#pause.sleep(delayMs, false)
@@ -159,7 +186,8 @@ export class OutboxRelay {
     if (this.#lock) {
       if (await this.#lock.isHeld()) return true
       this.#logger.warn({ relayId: this.relayId }, 'outbox relay lost its lock (database session ended); re-electing')
-      this.#lock = undefined
+      // The lock is gone but its reserved connection is not: hand it back to the pool.
+      await this.#resign()
     }
     this.#lock = await this.#db.tryAdvisoryLock(lockName)
     if (this.#lock) this.#logger.info({ relayId: this.relayId }, 'outbox relay is active')
@@ -187,20 +215,28 @@ export class OutboxRelay {
     try {
       await this.#publish(rows)
     } catch (error) {
-      if (isRetryable(error)) return await this.#retryLater(rows, error)
-      // Something in the batch can never be published: find which row(s), keeping the others in order.
+      // Only a row's own fault is worth isolating; anything else would fail every row the same way.
+      if (!isRowFault(error)) return await this.#retryLater(rows, error)
       return await this.#relayOneByOne(rows)
     }
     await this.#sent(rows)
     return rows.length
   }
 
+  /** Finds the faulty row(s) of a batch, keeping the others in order. */
   async #relayOneByOne(rows: OutboxRow[]): Promise<number> {
     for (const row of rows) {
       try {
         await this.#publish([row])
       } catch (error) {
-        if (isRetryable(error)) return await this.#retryLater([row], error)
+        if (!isRowFault(error)) return await this.#retryLater([row], error)
+        const streak = this.#countRowFault(error)
+        if (streak >= rowFailureStreakLimit)
+          return await this.#retryLater(
+            [row],
+            error,
+            `${streak} outbox rows in a row failed with ${codeOf(error)}, which points at the setup rather than the rows; keeping them pending`,
+          )
         await this.#fail(row, error)
         continue
       }
@@ -209,7 +245,15 @@ export class OutboxRelay {
     return rows.length
   }
 
+  #countRowFault(error: unknown): number {
+    const code = codeOf(error)
+    const count = this.#rowFaults?.code === code ? this.#rowFaults.count + 1 : 1
+    this.#rowFaults = { code, count }
+    return count
+  }
+
   async #sent(rows: OutboxRow[]): Promise<void> {
+    this.#rowFaults = undefined
     await markSent(
       this.#db,
       rows.map((r) => r.id),
@@ -217,13 +261,17 @@ export class OutboxRelay {
     this.#notify(() => this.#observer.onPublished?.(rows.length))
   }
 
-  async #retryLater(rows: OutboxRow[], error: unknown): Promise<never> {
+  async #retryLater(
+    rows: OutboxRow[],
+    error: unknown,
+    reason = `publishing ${rows.length} outbox rows failed`,
+  ): Promise<never> {
     await recordAttemptFailed(
       this.#db,
       rows.map((r) => r.id),
       describe(error),
     )
-    throw new GrimError('GRIM_OUTBOX_FAILED', `publishing ${rows.length} outbox rows failed: ${describe(error)}`, {
+    throw new GrimError('GRIM_OUTBOX_FAILED', `${reason}: ${describe(error)}`, {
       cause: error,
       details: { firstId: rows[0]?.id, count: rows.length },
     })

@@ -112,3 +112,22 @@ test('an unreachable server fails with a retryable GRIM_DATABASE_FAILED that hid
     return true
   })
 })
+
+test('PostgreSQL: a lock attempt whose query fails gives its connection back to the pool', async () => {
+  // The public schema needs no clean-up, which a leaked (and only) connection would block.
+  const db = await openDatabase({ url: databaseUrl, schema: 'public', maxConnections: 1 })
+  const name = uniqueSchema('lock_leak')
+  try {
+    // PostgreSQL refuses a NUL byte in text, so the lock query itself fails after the connection was reserved.
+    await assert.rejects(db.tryAdvisoryLock(`${name}\u0000`))
+    const stillUsable = db.query<{ ok: number }>('select 1 as ok')
+    const timedOut = sleep(2_000).then(() => 'the only pooled connection leaked')
+    assert.deepEqual(await Promise.race([stillUsable, timedOut]), [{ ok: 1 }])
+    const lock = await db.tryAdvisoryLock(name)
+    assert.ok(lock, 'a later attempt can take the lock')
+    await lock.release()
+    assert.deepEqual(await db.query('select 1 as ok'), [{ ok: 1 }], 'releasing gives the connection back too')
+  } finally {
+    await db.close()
+  }
+})

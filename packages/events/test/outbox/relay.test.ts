@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { v7 as uuidv7 } from 'uuid'
 import { eventually } from '../../../../test/support/index.ts'
-import { GrimError } from '../../src/errors.ts'
+import type { AdvisoryLock, Database } from '../../src/db/index.ts'
+import { EventValidationError, GrimError } from '../../src/errors.ts'
 import { enqueueOutboxEvent, fetchByStatus, OutboxRelay, type OutboxRow } from '../../src/outbox/index.ts'
+import { rowFailureStreakLimit } from '../../src/outbox/relay.ts'
 import { testOnEachEngine } from '../db/engines.ts'
 import { assertOrderPerKey, captureLogger, enqueueSequences, fastRelay } from './support.ts'
 
@@ -205,4 +207,175 @@ testOnEachEngine('drain times out with GRIM_SHUTDOWN_TIMEOUT while rows stay pen
   await enqueueSequences(db, 't', 1, 1)
   const relay = new OutboxRelay(db, { ...fastRelay, logger: captureLogger(), publish: async () => undefined })
   await assert.rejects(relay.drain(100), { code: 'GRIM_SHUTDOWN_TIMEOUT' })
+})
+
+testOnEachEngine(
+  'a setup error (registry refusing the schema) keeps every row pending until it is fixed',
+  async (db) => {
+    const eventIds = await enqueueSequences(db, 't', 2, 3)
+    const published: string[] = []
+    const failed: OutboxRow[] = []
+    let broken = true
+    let calls = 0
+    const logger = captureLogger()
+    const relay = new OutboxRelay(db, {
+      ...fastRelay,
+      logger,
+      onFailure: (row) => void failed.push(row),
+      publish: async (rows) => {
+        calls++
+        if (broken) throw new GrimError('GRIM_SCHEMA_INCOMPATIBLE', 'registry answered 409 for subject t-value')
+        published.push(...rows.map((r) => r.eventId))
+      },
+    })
+    relay.start()
+    try {
+      assert.ok(
+        (await eventually(
+          () => calls,
+          (n) => n >= 4,
+          5_000,
+        )) >= 4,
+        'the relay kept retrying',
+      )
+      assert.deepEqual(await fetchByStatus(db, 'failed'), [], 'no row is blamed for the setup')
+      const pending = await fetchByStatus(db, 'pending')
+      assert.equal(pending.length, eventIds.length)
+      assert.ok(
+        pending.every((r) => r.attempts >= 1 && /409/.test(r.lastError ?? '')),
+        'attempts and the last error are recorded',
+      )
+      const errors = logger.lines.filter((l) => l.level === 'error')
+      assert.equal(errors.length, 1, 'one error line per streak, not one per retry')
+      assert.match(errors[0]?.message ?? '', /GRIM_SCHEMA_INCOMPATIBLE/)
+      broken = false
+      await relay.drain(5_000)
+    } finally {
+      await relay.stop()
+    }
+    assert.deepEqual(published, eventIds, 'the backlog flows, in order, once the setup is fixed')
+    assert.deepEqual(failed, [])
+  },
+)
+
+testOnEachEngine('an invalid event fails alone; the rows around it are published', async (db) => {
+  const eventIds = await enqueueSequences(db, 't', 1, 4)
+  const invalid = eventIds[1]
+  const published: string[] = []
+  const relay = new OutboxRelay(db, {
+    ...fastRelay,
+    logger: captureLogger(),
+    publish: async (rows) => {
+      if (rows.some((r) => r.eventId === invalid))
+        throw new EventValidationError([{ field: 'data.email', rule: 'format', message: 'must be an email' }])
+      published.push(...rows.map((r) => r.eventId))
+    },
+  })
+  relay.start()
+  try {
+    await relay.drain(5_000)
+  } finally {
+    await relay.stop()
+  }
+  assert.deepEqual(
+    published,
+    eventIds.filter((e) => e !== invalid),
+  )
+  const failed = await fetchByStatus(db, 'failed')
+  assert.deepEqual(
+    failed.map((r) => r.eventId),
+    [invalid],
+  )
+  assert.match(failed[0]?.lastError ?? '', /data\.email/)
+})
+
+testOnEachEngine('rows failing in a row with one code trip a breaker instead of failing the backlog', async (db) => {
+  const eventIds = await enqueueSequences(db, 't', 1, 6)
+  let tooLarge = true
+  let calls = 0
+  const published: string[] = []
+  const logger = captureLogger()
+  const relay = new OutboxRelay(db, {
+    ...fastRelay,
+    logger,
+    publish: async (rows) => {
+      calls++
+      // As if the broker's message size limit had been lowered below every event.
+      if (tooLarge) throw new GrimError('GRIM_PUBLISH_FAILED', 'producing failed: MESSAGE_TOO_LARGE')
+      published.push(...rows.map((r) => r.eventId))
+    },
+  })
+  relay.start()
+  try {
+    assert.ok(
+      (await eventually(
+        () => calls,
+        (n) => n >= 12,
+        5_000,
+      )) >= 12,
+      'the relay kept retrying',
+    )
+    const failed = await fetchByStatus(db, 'failed')
+    assert.deepEqual(
+      failed.map((r) => r.eventId),
+      eventIds.slice(0, rowFailureStreakLimit - 1),
+      'only the rows before the breaker tripped are failed',
+    )
+    assert.ok(
+      logger.lines.some((l) => l.level === 'error' && /in a row failed with GRIM_PUBLISH_FAILED/.test(l.message)),
+    )
+    tooLarge = false
+    await relay.drain(5_000)
+  } finally {
+    await relay.stop()
+  }
+  assert.deepEqual(published, eventIds.slice(rowFailureStreakLimit - 1))
+})
+
+testOnEachEngine('a relay that lost its lock releases it (and its connection) before re-electing', async (db) => {
+  let lost = false
+  const released: string[] = []
+  // The real lock, except that it reports the session as gone once `lost` is set.
+  const losing: Database = {
+    ...db,
+    tryAdvisoryLock: async (name) => {
+      const lock = await db.tryAdvisoryLock(name)
+      if (!lock) return undefined
+      const wrapped: AdvisoryLock = {
+        name,
+        isHeld: async () => !lost && (await lock.isHeld()),
+        release: async () => {
+          released.push(name)
+          await lock.release()
+        },
+      }
+      return wrapped
+    },
+  }
+  const logger = captureLogger()
+  const relay = new OutboxRelay(losing, { ...fastRelay, logger, publish: async () => undefined })
+  relay.start()
+  try {
+    assert.equal(
+      await eventually(
+        () => relay.active,
+        (active) => active,
+        5_000,
+      ),
+      true,
+    )
+    lost = true
+    const releases = await eventually(
+      () => released.length,
+      (n) => n >= 1,
+      5_000,
+    )
+    assert.ok(releases >= 1, 'the lost lock was released')
+    lost = false
+    const elected = () => logger.lines.filter((l) => l.message === 'outbox relay is active').length
+    assert.ok((await eventually(elected, (n) => n >= 2, 5_000)) >= 2, 'the relay took the lock again')
+    assert.ok(logger.lines.some((l) => l.level === 'warn' && /lost its lock/.test(l.message)))
+  } finally {
+    await relay.stop()
+  }
 })

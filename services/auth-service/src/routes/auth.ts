@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import type { ServiceApp } from '@grimos/service-kit'
-import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { claimsOf } from '../auth/authenticate.ts'
 import { hashPassword, verifyAgainstNobody, verifyPassword } from '../auth/passwords.ts'
@@ -11,6 +10,7 @@ import { authError } from '../errors.ts'
 import { type RecordUserEvent, type RequestContext, requestContext } from '../events.ts'
 import { findActiveUserByEmail, findUserById, insertUser, type UserRow } from '../users/repository.ts'
 import { toUserView, UserViewSchema } from '../users/view.ts'
+import { loginAttemptsPerAddress, normalizedEmail } from './attempt-limits.ts'
 import { AnyPassword, Email, errorResponses, FullName, NewPassword, type RouteDeps } from './shared.ts'
 
 const TokenPairSchema = Type.Object({
@@ -22,7 +22,8 @@ const TokenPairSchema = Type.Object({
 })
 
 export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
-  const { db, signer, settings, recordUserEvent } = deps
+  const { db, signer, settings, recordUserEvent, limits } = deps
+  const loginLimit = settings.loginRateLimit
 
   /** Tokens for a session: the refresh token's jti is the one the session row accepts next. */
   async function issueTokens(userId: string, sessionId: string): Promise<TokenPair & { refreshJti: string }> {
@@ -73,19 +74,13 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
   app.post(
     '/auth/login',
     {
-      config: {
-        rateLimit: {
-          max: settings.loginRateLimit.max,
-          timeWindow: settings.loginRateLimit.windowMs,
-          // Per address and account: one attacker cannot lock a user out from everywhere, nor spray one IP.
-          keyGenerator: (request: FastifyRequest) =>
-            `${request.ip}|${String((request.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
-        },
-      },
+      // Per address and account, so one attacker cannot lock a user out from everywhere; and per address, so one
+      // address cannot spray a password across many accounts.
+      preHandler: limits.login,
       schema: {
         tags: ['auth'],
         summary: 'Log in with email and password',
-        description: `Rate-limited to ${settings.loginRateLimit.max} attempts per ${settings.loginRateLimit.windowMs / 1000} s per client address and email.`,
+        description: `Rate-limited to ${loginLimit.max} attempts per ${loginLimit.windowMs / 1000} s per client address and email, and ${loginAttemptsPerAddress(loginLimit)} per client address across emails.`,
         body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: AnyPassword }),
         response: { 200: TokenPairSchema, ...errorResponses(400, 401, 429) },
       },
@@ -93,7 +88,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
     async (request) => {
       const { email, password } = request.body
       const context = requestContext(request)
-      const user = await findActiveUserByEmail(db, email.trim())
+      const user = await findActiveUserByEmail(db, normalizedEmail(email))
       if (!user) {
         // No account, no event (there is no user to key it on); same answer and timing as a wrong password.
         await verifyAgainstNobody(password)
@@ -137,6 +132,11 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
         const session = await findSession(tx, claims.sessionId, true)
         const user = await findUserById(tx, claims.userId)
         if (!session || !user || session.user_id !== claims.userId || session.revoked_at !== null) return 'revoked'
+        // A deactivated account keeps its sessions in the table, but they must not mint new tokens.
+        if (!user.is_active) {
+          await recordLogin(recordUserEvent, tx, user, 'refresh_token', 'account_inactive', context)
+          return 'inactive'
+        }
         if (session.refresh_jti !== claims.jti) {
           // A rotated-out token came back: it was copied. End the session for both holders.
           await revokeSession(tx, session.id, 'refresh_token_reused')

@@ -14,13 +14,14 @@ export function registerPasswordRoutes(app: ServiceApp, deps: RouteDeps): void {
   app.post(
     '/users/me/password',
     {
-      preHandler: deps.authenticate,
+      // Authenticated first: the attempt limit counts per user.
+      preHandler: [deps.authenticate, deps.limits.currentPassword],
       schema: {
         tags: ['users'],
         summary: 'Change the password; every other session is logged out',
         security: bearer,
         body: Type.Object({ current_password: AnyPassword, new_password: NewPassword }),
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 422) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 422, 429) },
       },
     },
     async (request, reply) => {

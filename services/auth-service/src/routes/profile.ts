@@ -75,7 +75,8 @@ export function registerProfileRoutes(app: ServiceApp, deps: RouteDeps): void {
   app.delete(
     '/users/me',
     {
-      preHandler: deps.authenticate,
+      // Authenticated first: the attempt limit counts per user.
+      preHandler: [deps.authenticate, deps.limits.currentPassword],
       schema: {
         tags: ['users'],
         summary: 'Delete the account (confirmed with the password)',
@@ -85,7 +86,7 @@ export function registerProfileRoutes(app: ServiceApp, deps: RouteDeps): void {
           'the email as it was, so consumers can find and erase their copies.',
         security: bearer,
         body: Type.Object({ password: AnyPassword, reason: Type.Optional(Type.String({ maxLength: 500 })) }),
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {

@@ -5,6 +5,7 @@ import type { TokenSigner } from '../auth/tokens.ts'
 import type { Database } from '../db.ts'
 import type { RecordUserEvent } from '../events.ts'
 import type { AuthSettings } from '../options.ts'
+import type { AttemptLimits } from './attempt-limits.ts'
 
 /** What every route module gets from the app. */
 export interface RouteDeps {
@@ -15,6 +16,8 @@ export interface RouteDeps {
   recordUserEvent: RecordUserEvent
   /** The preHandler that requires a valid, unrevoked access token. */
   authenticate: (request: FastifyRequest) => Promise<void>
+  /** preHandlers bounding password guesses (login, current-password checks). */
+  limits: AttemptLimits
 }
 
 /** Documents error answers in OpenAPI; the shared error handler produces them. */

@@ -148,6 +148,55 @@ test('login is rate limited per address and email with 429 in the error shape', 
   assert.equal(other.status, 401)
 })
 
+test('spaces and case around the email share one login bucket', async (t) => {
+  const { call, register } = await startTestApp(t, { loginRateLimit: { max: 3, windowMs: 60_000 } })
+  const user = await register() // one successful login already counted
+  const variants = [`  ${user.email}`, `${user.email.toUpperCase()} `, `\t${user.email}\n`]
+  const attempts = []
+  for (const email of variants)
+    attempts.push((await call('POST', '/auth/login', { body: { email, password: 'wrong password!' } })).status)
+  assert.deepEqual(attempts, [401, 401, 429])
+  // The right password with yet another spelling is refused too: it is the same account's bucket.
+  const spaced = await call('POST', '/auth/login', { body: { email: ` ${user.email} `, password: user.password } })
+  assert.equal(spaced.status, 429)
+})
+
+test('one address is limited across emails, so it cannot spray a password over many accounts', async (t) => {
+  const { call, app } = await startTestApp(t, { loginRateLimit: { max: 2, windowMs: 60_000, perAddressMax: 4 } })
+  const statuses = []
+  for (let i = 0; i < 5; i++)
+    statuses.push(
+      (await call('POST', '/auth/login', { body: { email: uniqueEmail(), password: 'Winter2025!' } })).status,
+    )
+  assert.deepEqual(statuses, [401, 401, 401, 401, 429])
+  const limited = await call('POST', '/auth/login', { body: { email: uniqueEmail(), password: 'Winter2025!' } })
+  assert.equal(limited.body.error.code, 'AUTH_RATE_LIMITED')
+  assert.match(limited.raw, /retry in \d+ s/)
+  // Another address is not affected.
+  const elsewhere = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    remoteAddress: '192.0.2.7',
+    payload: { email: uniqueEmail(), password: 'Winter2025!' },
+  })
+  assert.equal(elsewhere.statusCode, 401)
+})
+
+test('refresh is refused (401) once the account is deactivated', async () => {
+  const { call, register, db, outbox } = await shared
+  const user = await register()
+  await db.query('update auth_users set is_active = false where id = $1', [user.id])
+  const refused = await call('POST', '/auth/refresh', { body: { refresh_token: user.refresh_token } })
+  assert.equal(refused.status, 401)
+  assert.equal(refused.body.error.code, 'AUTH_TOKEN_REVOKED')
+  assert.equal(refused.body.error.statusCode, 401)
+  const last = (await outbox(user.id)).at(-1)
+  assert.deepEqual(
+    [last?.event_type, last?.payload.data.login_method, last?.payload.data.failure_reason],
+    ['user_login', 'refresh_token', 'account_inactive'],
+  )
+})
+
 test('refresh rotates the refresh token; a reused one revokes the session', async () => {
   const { call, register, outbox } = await shared
   const user = await register()

@@ -46,3 +46,33 @@ test('a wrong current password is 403, the same one again is 422, a short one 40
   assert.equal(short.body.error.details[0].field, 'new_password')
   assert.equal((await outbox(user.id)).length, before)
 })
+
+test('guessing the current password with a stolen token is cut off with 429', async (t) => {
+  const { call, register } = await startTestApp(t, { loginRateLimit: { max: 3, windowMs: 60_000 } })
+  const user = await register()
+  const change = (current_password: string) =>
+    call('POST', '/users/me/password', {
+      token: user.access_token,
+      body: { current_password, new_password: newPassword },
+    })
+  const remove = (password: string) => call('DELETE', '/users/me', { token: user.access_token, body: { password } })
+  // Both routes that check the current password draw on one budget per user, so switching routes gains nothing.
+  const statuses = [
+    (await change('guess number 1')).status,
+    (await change('guess number 2')).status,
+    (await remove('guess number 3')).status,
+    (await remove('guess number 4')).status,
+    (await change('guess number 5')).status,
+  ]
+  assert.deepEqual(statuses, [403, 403, 403, 429, 429])
+  const limited = await change(user.password)
+  assert.equal(limited.status, 429, 'even the right password waits for the window')
+  assert.equal(limited.body.error.code, 'AUTH_RATE_LIMITED')
+  // Another user is not affected.
+  const other = await register()
+  const wrong = await call('POST', '/users/me/password', {
+    token: other.access_token,
+    body: { current_password: 'not my password', new_password: newPassword },
+  })
+  assert.equal(wrong.status, 403)
+})
