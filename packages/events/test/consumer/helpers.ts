@@ -1,10 +1,13 @@
 // Helpers for the consumer tests: real events encoded by the real serde, produced keyed by user id, and a
 // reader for what landed in a topic (the DLQ, the retry topic).
 
+import { after } from 'node:test'
 import pino from 'pino'
 import { Registry } from 'prom-client'
+import { readAll, uniqueName } from '../../../../test/support/index.ts'
 import { createUserEvent, type UserEvent, type UserEventType } from '../../src/catalog/index.ts'
-import { type IncomingRecord, KafkaAdmin, KafkaProducer, KafkaRangeReader } from '../../src/kafka/index.ts'
+import { createEventConsumer, type EventConsumerOptions } from '../../src/consumer/index.ts'
+import { type IncomingRecord, KafkaAdmin, KafkaProducer } from '../../src/kafka/index.ts'
 import type { EventSerde } from '../../src/serde/index.ts'
 
 export const quietLogger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
@@ -49,26 +52,31 @@ export async function produceEvents(serde: EventSerde, topic: string, events: Us
 }
 
 /** Every record currently in `topic` (empty when the topic does not exist). */
+/** Every record of `topic` as of now; none when the topic does not exist (yet). */
 export async function readTopic(topic: string): Promise<IncomingRecord[]> {
   const admin = new KafkaAdmin({ clientId: 'consumer-tests-admin' })
   try {
     if (!(await admin.listTopics()).includes(topic)) return []
-    const ranges = (await admin.partitionOffsets(topic)).map((p) => ({
-      partition: p.partition,
-      from: p.low,
-      until: p.high,
-    }))
-    const reader = new KafkaRangeReader({ clientId: 'consumer-tests-reader' })
-    try {
-      const out: IncomingRecord[] = []
-      for await (const record of reader.read(topic, ranges)) out.push(record)
-      return out
-    } finally {
-      await reader.close()
-    }
   } finally {
     await admin.close()
   }
+  return readAll(topic)
+}
+
+/** A consumer of `topic` with test-friendly settings, stopped when the test file ends. */
+export function consumerFor(serde: EventSerde, topic: string, options: Partial<EventConsumerOptions> = {}) {
+  const consumer = createEventConsumer({
+    groupId: uniqueName('consumer-group'),
+    topics: [topic],
+    serde,
+    metricsRegistry: freshRegistry(),
+    logger: quietLogger,
+    commitIntervalMs: 100,
+    metricsIntervalMs: 0,
+    ...options,
+  })
+  after(() => consumer.stop())
+  return consumer
 }
 
 export const header = (record: IncomingRecord, name: string) => record.headers.get(name)?.toString('utf8')

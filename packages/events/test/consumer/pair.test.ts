@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { createTestTopic, eventually, uniqueName } from '../../../../test/support/index.ts'
+import { createTestTopic, eventually } from '../../../../test/support/index.ts'
 import type { UserEvent } from '../../src/catalog/index.ts'
-import { createEventConsumer } from '../../src/consumer/index.ts'
 import { RETRY_HEADERS } from '../../src/dlq/headers.ts'
 import { EventSerde } from '../../src/serde/index.ts'
-import { freshRegistry, header, produceEvents, quietLogger, readTopic, sampleEvent } from './helpers.ts'
+import { consumerFor, header, produceEvents, readTopic, sampleEvent } from './helpers.ts'
 
 const serde = new EventSerde({ topic: 'consumer-tests' })
 after(() => serde.close())
@@ -13,19 +12,11 @@ after(() => serde.close())
 test('per-key order holds through the retry topic while other keys flow', async () => {
   const topic = await createTestTopic('consumer-order', 2, ['.retry', '.dlq'])
   const retryDelay = 1_500
-  const consumer = createEventConsumer({
-    groupId: uniqueName('consumer-group'),
-    topics: [topic],
-    serde,
-    metricsRegistry: freshRegistry(),
-    logger: quietLogger,
-    commitIntervalMs: 100,
-    metricsIntervalMs: 0,
+  const consumer = consumerFor(serde, topic, {
     // Every retry goes through the retry topic; X1 fails twice, so its second retry is a barrier case.
     retry: { initialDelayMs: retryDelay, multiplier: 1, maxDelayMs: retryDelay, jitter: 0, maxAttempts: 5 },
     inProcessRetryLimitMs: 0,
   })
-  after(() => consumer.stop())
   const x = Array.from({ length: 3 }, () => sampleEvent('user_updated', 'user-x'))
   const y = Array.from({ length: 20 }, (_, i) => sampleEvent('user_updated', `user-y${i}`))
   const [x1, x2, x3] = x as [UserEvent, UserEvent, UserEvent]

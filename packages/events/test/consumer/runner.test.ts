@@ -2,29 +2,25 @@ import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { createTestTopic, eventually, uniqueName } from '../../../../test/support/index.ts'
 import { USER_EVENT_TYPES, type UserEvent } from '../../src/catalog/index.ts'
-import { createEventConsumer, type EventConsumerOptions } from '../../src/consumer/index.ts'
+import type { EventConsumerOptions } from '../../src/consumer/index.ts'
 import { DLQ_HEADERS, TRACEPARENT_HEADER } from '../../src/dlq/headers.ts'
 import { KafkaProducer } from '../../src/kafka/index.ts'
 import { EventSerde } from '../../src/serde/index.ts'
-import { delay, freshRegistry, header, produceEvents, quietLogger, readTopic, sampleEvent } from './helpers.ts'
+import {
+  consumerFor as consumerForSerde,
+  delay,
+  freshRegistry,
+  header,
+  produceEvents,
+  readTopic,
+  sampleEvent,
+} from './helpers.ts'
 
 const serde = new EventSerde({ topic: 'consumer-tests' })
 after(() => serde.close())
 
-function consumerFor(topic: string, options: Partial<EventConsumerOptions> = {}) {
-  const consumer = createEventConsumer({
-    groupId: uniqueName('consumer-group'),
-    topics: [topic],
-    serde,
-    metricsRegistry: freshRegistry(),
-    logger: quietLogger,
-    commitIntervalMs: 100,
-    metricsIntervalMs: 0,
-    ...options,
-  })
-  after(() => consumer.stop())
-  return consumer
-}
+const consumerFor = (topic: string, options: Partial<EventConsumerOptions> = {}) =>
+  consumerForSerde(serde, topic, options)
 
 test('every event type reaches its handler once', async () => {
   const topic = await createTestTopic('consumer-types', 3, ['.retry', '.dlq'])
