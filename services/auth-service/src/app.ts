@@ -2,8 +2,16 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { createServiceApp, registerHealthRoutes, type ServiceApp, type ServiceLoggerOptions } from '@grimos/service-kit'
+import {
+  createServiceApp,
+  createServiceRegistry,
+  registerHealthRoutes,
+  registerMetricsRoute,
+  type ServiceApp,
+  type ServiceLoggerOptions,
+} from '@grimos/service-kit'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import { authenticate } from './auth/authenticate.ts'
 import { createTokenSigner } from './auth/tokens.ts'
 import type { Database } from './db.ts'
@@ -27,6 +35,8 @@ export interface AuthAppOptions {
   loggerInstance?: Logger
   /** Called after every answered write request; the outbox relay's `wake` publishes without waiting to poll. */
   afterWrite?: () => void
+  /** Served at `/metrics` (outbox and process metrics); a fresh one when absent. */
+  metricsRegistry?: Registry
 }
 
 /** The auth-service HTTP app, ready to `inject` or `listen`; the caller owns (and closes) the database. */
@@ -77,6 +87,7 @@ export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp>
     limits: createAttemptLimits(app, settings.loginRateLimit),
   }
 
+  registerMetricsRoute(app, options.metricsRegistry ?? createServiceRegistry('auth-service'))
   registerHealthRoutes(app, {
     live: () => true,
     ready: async () => ({ database: (await db.query('select 1 as ok')).length === 1 }),

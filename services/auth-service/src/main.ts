@@ -1,7 +1,7 @@
 // Entry point: node services/auth-service/src/main.ts
 
 import { startOutboxRelay } from '@grimos/events'
-import { ConfigError, closeOnSignals, createServiceLogger, listen } from '@grimos/service-kit'
+import { ConfigError, closeOnSignals, createServiceLogger, createServiceRegistry, listen } from '@grimos/service-kit'
 import { buildAuthApp } from './app.ts'
 import { resolveJwtSecret } from './auth/jwt-secret.ts'
 import { openAuthDatabase } from './db.ts'
@@ -24,14 +24,21 @@ async function main(): Promise<void> {
   )
   const settings = settingsFrom(env, jwtSecret)
   // EVENT_PUBLISHING=off (benchmarks only) writes no outbox rows, so there is nothing to relay.
+  const metricsRegistry = createServiceRegistry('auth-service')
   const relay =
     env.EVENT_PUBLISHING === 'on'
-      ? startOutboxRelay(db, { clientId: 'auth-service-outbox', logger: logger.child({ component: 'outbox' }) })
+      ? startOutboxRelay(db, {
+          clientId: 'auth-service-outbox',
+          topic: settings.userEvents?.topic,
+          logger: logger.child({ component: 'outbox' }),
+          metricsRegistry,
+        })
       : undefined
   if (!relay) logger.warn('EVENT_PUBLISHING=off: changes publish no user events')
   const app = await buildAuthApp({
     db,
     settings,
+    metricsRegistry,
     loggerInstance: logger,
     afterWrite: relay ? () => relay.wake() : undefined,
   })

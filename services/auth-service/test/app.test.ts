@@ -69,3 +69,11 @@ test('no response, log line or event ever holds a password or its hash', async (
   assert.doesNotMatch(everything, /\$argon2id\$/)
   for (const hash of hashes) assert.ok(!everything.includes(hash))
 })
+
+test('/metrics serves Prometheus text with the process metrics, labelled by service', async () => {
+  const { app } = await shared
+  const response = await app.inject({ url: '/metrics' })
+  assert.equal(response.statusCode, 200)
+  assert.match(response.headers['content-type'] as string, /text\/plain/)
+  assert.match(response.body, /process_cpu_user_seconds_total\{service="auth-service"\}/)
+})

@@ -1,5 +1,12 @@
 import swagger from '@fastify/swagger'
-import { createServiceApp, operatorAuth, registerHealthRoutes, type ServiceApp } from '@grimos/service-kit'
+import {
+  createServiceApp,
+  createServiceRegistry,
+  operatorAuth,
+  registerHealthRoutes,
+  registerMetricsRoute,
+  type ServiceApp,
+} from '@grimos/service-kit'
 import type { Logger } from 'pino'
 import { Counter, type Registry } from 'prom-client'
 import { openServiceDatabase } from './db.ts'
@@ -14,7 +21,7 @@ import {
 } from './events.ts'
 import { registerUserEventHandlers, userEventHandlers } from './handlers/index.ts'
 import { registerDlqRoutes } from './http/dlq-routes.ts'
-import { createServiceRegistry, readModelWritesCounter, registerMetricsRoute } from './http/metrics.ts'
+import { readModelWritesCounter } from './http/metrics.ts'
 import { registerReadRoutes } from './http/read-routes.ts'
 import type { ServiceConfig } from './options.ts'
 
