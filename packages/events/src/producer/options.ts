@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { Type } from 'typebox'
 import { USER_EVENTS_TOPIC } from '../catalog/index.ts'
+import { topicDefaults } from '../kafka/options.ts'
 import { BackoffSchema } from '../retry/backoff.ts'
 
 export const PublisherOptionsSchema = Type.Object({
@@ -37,11 +38,8 @@ export const publisherDefaults = {
   deadlineMs: 30_000,
   retry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 5_000, jitter: 0.5, maxAttempts: 20 },
   ensureTopic: true,
-  topicLayout: {
-    partitions: Number(process.env.GRIMOS_TOPIC_PARTITIONS ?? 6),
-    replicationFactor: Number(process.env.GRIMOS_TOPIC_REPLICATION ?? 1),
-    minInsyncReplicas: Number(process.env.GRIMOS_TOPIC_MIN_ISR ?? 1),
-  },
+  // One layout for every topic we create, read from GRIMOS_TOPIC_* in the Kafka module.
+  topicLayout: topicDefaults,
   queue: { capacity: 10_000, overflow: 'reject' as const, batchSize: 1_000 },
   spillFile: join(process.env.GRIMOS_SPILL_DIR ?? join(process.cwd(), '.grimos', 'spill'), 'user-events.ndjson'),
 }
