@@ -16,6 +16,7 @@ import {
 import { Consumer } from '@platformatic/kafka'
 import avro from 'avsc'
 import { Registry } from 'prom-client'
+import { loginInput } from './events.ts'
 import { fmt, machineLine, median, writeSection } from './report.ts'
 
 const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
@@ -26,23 +27,7 @@ const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/ap
 const stamp = Date.now().toString(36)
 const topic = `bench.consume.${stamp}`
 
-function loginInput(i: number) {
-  const userId = `01890000-0000-7000-8000-${String(i % 2_000).padStart(12, '0')}`
-  return {
-    eventType: 'user_login' as const,
-    userId,
-    userData: {
-      email: `user${i % 2_000}@example.com`,
-      full_name: 'Bench User',
-      is_active: true,
-      is_superuser: false,
-      roles: ['user'],
-      login_method: 'password' as const,
-      outcome: 'success' as const,
-    },
-    metadata: { source: 'bench', request_id: `req-${i}` },
-  }
-}
+const distinctUsers = 2_000
 
 /**
  * What a user would write without our library: the raw client, the writer schema fetched once per id from the
@@ -147,7 +132,7 @@ async function main() {
     queue: { capacity: total, overflow: 'reject', batchSize: 1_000 },
   })
   await publisher.start()
-  for (let i = 0; i < total; i++) publisher.publishInBackground(loginInput(i))
+  for (let i = 0; i < total; i++) publisher.publishInBackground(loginInput(i, distinctUsers))
   await publisher.close()
   console.error(`seeded ${total} events on ${topic}`)
 
@@ -183,7 +168,7 @@ async function main() {
   }
   const markdown = `## Consuming (issue: consumer)
 
-${machineLine()}. ${fmt(total)} \`user_login\` events on a 6-partition topic, 2,000 distinct keys.
+${machineLine()}. ${fmt(total)} \`user_login\` events on a 6-partition topic, ${fmt(distinctUsers)} distinct keys.
 Method: ${rounds} rounds; in each round every variant reads the whole topic with a fresh consumer group, one after the
 other (raw, raw + decode, then ours with dedupe off, in memory, on PostgreSQL). Time runs from the first record received
 to the last. The raw client only receives bytes and commits every 2,000 records (the issue's reference). The decode

@@ -14,6 +14,7 @@ import {
 } from '@grimos/events'
 import { ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka'
 import avro from 'avsc'
+import { benchEmail, loginInput } from './events.ts'
 import { fmt, machineLine, median, percentile, writeSection } from './report.ts'
 
 const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
@@ -23,25 +24,8 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const batchSize = 1_000
 const topic = `bench.publish.${Date.now().toString(36)}`
 
-function input(i: number) {
-  const userId = `01890000-0000-7000-8000-${String(i % 5_000).padStart(12, '0')}`
-  return {
-    eventType: 'user_login' as const,
-    userId,
-    userData: {
-      id: userId,
-      email: `user${i % 5_000}@example.com`,
-      full_name: 'Bench User',
-      is_active: true,
-      is_superuser: false,
-      roles: ['user'],
-      login_method: 'password' as const,
-      outcome: 'success' as const,
-      failure_reason: null,
-    },
-    metadata: { source: 'bench', source_ip: '127.0.0.1', user_agent: 'bench/1.0', request_id: `req-${i}` },
-  }
-}
+const distinctUsers = 5_000
+const input = (i: number) => loginInput(i, distinctUsers)
 
 async function main() {
   const admin = new KafkaAdmin({ clientId: 'bench-admin' })
@@ -104,7 +88,7 @@ async function main() {
       event_id: randomUUID(),
       user_id: userId,
       timestamp: Date.now(),
-      data: { ...template.data, id: userId, email: `user${i % 5_000}@example.com` },
+      data: { ...template.data, id: userId, email: benchEmail(i, distinctUsers) },
     }
     const body = peerType.toBuffer(record)
     const value = Buffer.allocUnsafe(body.length + 5)

@@ -46,17 +46,19 @@ function serviceComponent(name: string, port: number, portEnv: string, env: () =
   }
 }
 
-export const authServicePort = stackConfig.services.authPort
-export const eventConsumerPort = stackConfig.services.consumerPort
-
-export const authServiceComponent = serviceComponent('auth-service', authServicePort, 'GRIMOS_AUTH_PORT', () => ({
-  AUTH_DATA_DIR: join(stackConfig.stateDir, 'auth-service', 'db'),
-  JWT_SECRET: localSecret('jwt-secret'),
-}))
+export const authServiceComponent = serviceComponent(
+  'auth-service',
+  stackConfig.services.authPort,
+  'GRIMOS_AUTH_PORT',
+  () => ({
+    AUTH_DATA_DIR: join(stackConfig.stateDir, 'auth-service', 'db'),
+    JWT_SECRET: localSecret('jwt-secret'),
+  }),
+)
 
 export const eventConsumerComponent = serviceComponent(
   'event-consumer',
-  eventConsumerPort,
+  stackConfig.services.consumerPort,
   'GRIMOS_CONSUMER_PORT',
   () => ({
     PGLITE_DATA_DIR: join(stackConfig.stateDir, 'event-consumer', 'db'),

@@ -62,26 +62,31 @@ async function settle(tx: Queryable, eventId: string, outcome: DirectoryChange['
 /** Creates the row. A second registration of the same id leaves the first one's row alone. */
 export async function applyRegistered(tx: Queryable, event: UserEvent<'user_registered'>): Promise<ApplyOutcome> {
   if (!(await claim(tx, event, 'applied'))) return 'duplicate'
-  const { data } = event
   const inserted = await tx.query(
     `insert into ${usersTable} (id, email, full_name, is_active, is_superuser, roles, email_verified, deleted,
        created_at, updated_at, last_event_id, version)
      values ($1, $2, $3, $4, $5, $6::jsonb, false, false, $7, $7, $8, 1)
      on conflict (id) do nothing returning id`,
-    [
-      event.user_id,
-      data.email,
-      data.full_name,
-      data.is_active,
-      data.is_superuser,
-      data.roles,
-      event.timestamp,
-      event.event_id,
-    ],
+    snapshotParams(event),
   )
   if (inserted.length > 0) return 'applied'
   await settle(tx, event.event_id, 'ignored')
   return 'ignored'
+}
+
+/** $1..$8 of every statement that writes a user snapshot: the row's columns in one order, from the event. */
+function snapshotParams(event: UserEvent): unknown[] {
+  const { data } = event
+  return [
+    event.user_id,
+    data.email,
+    data.full_name,
+    data.is_active,
+    data.is_superuser,
+    data.roles,
+    event.timestamp,
+    event.event_id,
+  ]
 }
 
 // How each event type changes the derived flags; the snapshot columns always come from the event itself.
@@ -113,17 +118,7 @@ export async function applySnapshot(
     await settle(tx, event.event_id, skipped)
     return skipped
   }
-  const { data } = event
-  const params: unknown[] = [
-    event.user_id,
-    data.email,
-    data.full_name,
-    data.is_active,
-    data.is_superuser,
-    data.roles,
-    event.timestamp,
-    event.event_id,
-  ]
+  const params = snapshotParams(event)
   // Only the statement that compares with $9 may bind it: PostgreSQL refuses unreferenced parameters.
   if (event.event_type === 'user_email_verified') params.push(event.data.verified_email)
   await tx.query(
