@@ -8,7 +8,7 @@ import type { AvroSchema } from './avro-schema.ts'
 class IsoTimestampMillis extends avro.types.LogicalType {
   protected override _fromValue(value: number | string): string {
     // A writer that used this same logical type hands over a string already; a plain long hands a number.
-    return new Date(value).toISOString()
+    return typeof value === 'number' ? formatTimestamp(value) : new Date(value).toISOString()
   }
 
   protected override _toValue(value: unknown): number | undefined {
@@ -35,6 +35,19 @@ export function parseTimestamp(value: string): number {
     lastTimestamp = value
   }
   return lastMillis
+}
+
+// Events of one burst share their millisecond: building or decoding them formats the same instant again and again.
+let formattedMillis = Number.NaN
+let formatted = ''
+
+/** Date#toISOString of epoch milliseconds, with a one-entry memo. */
+export function formatTimestamp(millis: number): string {
+  if (millis !== formattedMillis) {
+    formatted = new Date(millis).toISOString()
+    formattedMillis = millis
+  }
+  return formatted
 }
 
 /** The logical types every avsc type of the package is compiled with. */

@@ -1,6 +1,7 @@
 // The one way services build an event: fills the envelope (UUIDv7 id, timestamp, schema version, metadata
 // defaults) and returns it validated, so a bad event fails in the caller's request, not in Kafka.
-import { v7 as uuidv7 } from 'uuid'
+import { formatTimestamp } from './avro-type.ts'
+import { newEventId } from './event-id.ts'
 import type { EventMetadata, UserData, UserEvent, UserEventType } from './events.ts'
 import { SCHEMA_VERSION, USER_EVENT_TYPES, userEventSchemas } from './events.ts'
 import { validateUserEvent } from './validate.ts'
@@ -38,18 +39,20 @@ const nullableDataFields = new Map(
   }),
 )
 
-export function createUserEvent<T extends UserEventType>(input: PublishUserEventInput<T>, now?: Date): UserEvent<T>
-export function createUserEvent(input: PublishUserEventInput, now: Date = new Date()): UserEvent {
+export function createUserEvent<T extends UserEventType>(
+  input: PublishUserEventInput<T>,
+  now?: Date | number,
+): UserEvent<T>
+export function createUserEvent(input: PublishUserEventInput, now: Date | number = Date.now()): UserEvent {
+  const nowMillis = typeof now === 'number' ? now : now.getTime()
   const data: Record<string, unknown> = { id: input.userId, ...input.userData }
   for (const field of nullableDataFields.get(input.eventType) ?? []) data[field] ??= null
-  const timestamp = input.timestamp === undefined ? now : new Date(input.timestamp)
   const event = {
-    event_id: input.eventId ?? uuidv7(),
+    event_id: input.eventId ?? newEventId(nowMillis),
     event_type: input.eventType,
     schema_version: SCHEMA_VERSION,
     user_id: input.userId,
-    // An unparseable input stays as given so validation names it, instead of toISOString throwing a RangeError.
-    timestamp: Number.isNaN(timestamp.getTime()) ? String(input.timestamp) : timestamp.toISOString(),
+    timestamp: input.timestamp === undefined ? formatTimestamp(nowMillis) : isoOrAsGiven(input.timestamp),
     data,
     metadata: {
       source: input.metadata?.source ?? 'unknown',
@@ -58,5 +61,11 @@ export function createUserEvent(input: PublishUserEventInput, now: Date = new Da
       request_id: input.metadata?.request_id ?? null,
     },
   }
-  return validateUserEvent(event, now)
+  return validateUserEvent(event, nowMillis)
+}
+
+// An unparseable input stays as given so validation names it, instead of toISOString throwing a RangeError.
+function isoOrAsGiven(timestamp: Date | string): string {
+  const date = new Date(timestamp)
+  return Number.isNaN(date.getTime()) ? String(timestamp) : date.toISOString()
 }

@@ -44,7 +44,7 @@ const serializers = { key: passBuffer, value: passBuffer, headerKey: stringSeria
 const deserializers = { key: passBuffer, value: passBuffer, headerKey: stringDeserializer, headerValue: passBuffer }
 
 function toHeaderMap(headers: OutgoingRecord['headers']): Map<string, Buffer> | undefined {
-  if (!headers) return undefined
+  if (!headers || headers instanceof Map) return headers
   const map = new Map<string, Buffer>()
   for (const [name, value] of Object.entries(headers))
     map.set(name, typeof value === 'string' ? Buffer.from(value) : value)

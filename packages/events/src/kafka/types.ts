@@ -3,7 +3,8 @@ export interface OutgoingRecord {
   topic: string
   key?: Buffer | string
   value: Buffer | null
-  headers?: Record<string, Buffer | string>
+  /** A Map of Buffers is passed through as is; anything else is converted. */
+  headers?: Record<string, Buffer | string> | Map<string, Buffer>
   partition?: number
   timestamp?: bigint
 }

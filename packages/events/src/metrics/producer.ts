@@ -25,7 +25,7 @@ export function createProducerMetrics(registry: Registry) {
     }),
     queueDepth: gauge(registry, {
       name: 'grimos_background_queue_depth',
-      help: 'Events waiting in the in-memory background publishing queue',
+      help: 'Events accepted for background publishing and not yet acknowledged or spilled',
     }),
     spilled: gauge(registry, {
       name: 'grimos_spill_pending_events',

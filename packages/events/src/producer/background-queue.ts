@@ -5,30 +5,51 @@ export interface QueueLimits {
   batchSize: number
 }
 
+export interface BatchDrain<T> {
+  /**
+   * Settles every item of the batch itself (ack, retry, spill) and never throws. When `canHandOver()` said yes,
+   * it must hand the batch on before its first await: batches are then handed on in queue order without waiting
+   * for each other, and whoever takes them keeps that order.
+   */
+  drainBatch(items: T[]): Promise<void>
+  /** Whether the next batch may be handed on now; when not, batches go one at a time, each awaited. */
+  canHandOver(): boolean
+}
+
 /**
- * A bounded FIFO drained by one worker in batches. One batch in flight at a time keeps per-key order even when
- * a batch has to be retried. `drainBatch` must settle every item itself (ack, retry, spill) and never throw.
+ * A bounded FIFO drained in batches. A full batch is handed on at once, inside the push that completed it, so
+ * the sending thread works while the caller is still producing; a partial batch waits for the next turn. The
+ * capacity counts every event not yet settled, handed on or not, so memory stays bounded either way.
  */
 export class BackgroundQueue<T> {
   readonly #limits: QueueLimits
-  readonly #drainBatch: (items: T[]) => Promise<void>
+  readonly #drain: BatchDrain<T>
   readonly #onDepth: (depth: number) => void
   #items: T[] = []
   #head = 0
-  #draining: Promise<void> | undefined
+  /** Events handed on and not yet settled, and their batches' promises. */
+  #handedOver = 0
+  readonly #inFlight = new Set<Promise<void>>()
+  #serial: Promise<void> | undefined
+  #scheduled = false
 
-  constructor(limits: QueueLimits, drainBatch: (items: T[]) => Promise<void>, onDepth: (depth: number) => void) {
+  constructor(limits: QueueLimits, drain: BatchDrain<T>, onDepth: (depth: number) => void) {
     this.#limits = limits
-    this.#drainBatch = drainBatch
+    this.#drain = drain
     this.#onDepth = onDepth
   }
 
+  /** Events accepted and not yet settled. */
   get depth(): number {
-    return this.#items.length - this.#head
+    return this.#waiting + this.#handedOver
   }
 
   get isFull(): boolean {
     return this.depth >= this.#limits.capacity
+  }
+
+  get #waiting(): number {
+    return this.#items.length - this.#head
   }
 
   /** Adds an item; throws GRIM_QUEUE_FULL when at capacity (callers with another overflow policy check `isFull`). */
@@ -40,33 +61,75 @@ export class BackgroundQueue<T> {
     }
     this.#items.push(item)
     this.#onDepth(this.depth)
-    // Start draining on the next turn so that a burst of pushes goes out as one batch.
-    this.#draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain())
+    if (this.#waiting >= this.#limits.batchSize) this.#pump()
+    else if (!this.#scheduled) {
+      // A burst of pushes smaller than a batch goes out as one batch on the next turn.
+      this.#scheduled = true
+      setImmediate(() => {
+        this.#scheduled = false
+        this.#pump()
+      })
+    }
   }
 
-  async #drain(): Promise<void> {
-    try {
-      while (this.depth > 0) {
-        const end = Math.min(this.#items.length, this.#head + this.#limits.batchSize)
-        const batch = this.#items.slice(this.#head, end)
-        this.#head = end
-        // Compact once the consumed prefix dominates, so the array does not grow forever.
-        if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-          this.#items = this.#items.slice(this.#head)
-          this.#head = 0
-        }
-        this.#onDepth(this.depth)
-        await this.#drainBatch(batch)
-      }
-    } finally {
-      this.#draining = undefined
+  #take(): T[] {
+    const end = Math.min(this.#items.length, this.#head + this.#limits.batchSize)
+    const batch = this.#items.slice(this.#head, end)
+    this.#head = end
+    // Compact once the consumed prefix dominates, so the array does not grow forever.
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head)
+      this.#head = 0
     }
+    return batch
+  }
+
+  #pump(): void {
+    while (!this.#serial && this.#waiting > 0) {
+      if (!this.#drain.canHandOver()) {
+        this.#serial = this.#drainSerially().finally(() => {
+          this.#serial = undefined
+          if (this.#waiting > 0) this.#pump()
+        })
+        return
+      }
+      const batch = this.#take()
+      this.#handedOver += batch.length
+      const settled: Promise<void> = this.#drain.drainBatch(batch).finally(() => {
+        this.#handedOver -= batch.length
+        this.#inFlight.delete(settled)
+        this.#onDepth(this.depth)
+      })
+      this.#inFlight.add(settled)
+    }
+  }
+
+  /** One batch at a time, after everything handed on before has settled: the slow path keeps the order too. */
+  async #drainSerially(): Promise<void> {
+    await this.settled()
+    while (this.#waiting > 0 && !this.#drain.canHandOver()) {
+      const batch = this.#take()
+      this.#handedOver += batch.length
+      try {
+        await this.#drain.drainBatch(batch)
+      } finally {
+        this.#handedOver -= batch.length
+        this.#onDepth(this.depth)
+      }
+    }
+  }
+
+  /** Resolves once every batch handed on so far has settled. */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight)
   }
 
   /** Resolves once everything pushed so far has been settled; GRIM_SHUTDOWN_TIMEOUT after `timeoutMs`. */
   async flush(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
-    while (this.#draining) {
+    // Whatever waits for its turn goes now rather than on the next one.
+    this.#pump()
+    while (this.depth > 0) {
       const remaining = deadline - Date.now()
       if (remaining <= 0) {
         throw new GrimError(
@@ -75,17 +138,21 @@ export class BackgroundQueue<T> {
         )
       }
       let timer: NodeJS.Timeout | undefined
-      await Promise.race([this.#draining, new Promise((resolve) => (timer = setTimeout(resolve, remaining)))])
+      const progress = this.#serial ?? (this.#inFlight.size > 0 ? Promise.race(this.#inFlight) : undefined)
+      await Promise.race([
+        progress ?? new Promise((resolve) => setImmediate(resolve)),
+        new Promise((resolve) => (timer = setTimeout(resolve, remaining))),
+      ])
       clearTimeout(timer)
     }
   }
 
-  /** Removes and returns what is still queued (used when giving up at shutdown, to spill it). */
+  /** Removes and returns what waits and was not handed on yet (given up at shutdown, to spill it). */
   takeAll(): T[] {
     const rest = this.#items.slice(this.#head)
     this.#items = []
     this.#head = 0
-    this.#onDepth(0)
+    this.#onDepth(this.depth)
     return rest
   }
 }

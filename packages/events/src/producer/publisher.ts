@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client'
 import type { Static } from 'typebox'
 import { createUserEvent, type PublishUserEventInput, type UserEvent, validateUserEvent } from '../catalog/index.ts'
 import { GrimError } from '../errors.ts'
-import { KafkaAdmin, KafkaProducer, type RecordPosition } from '../kafka/index.ts'
+import { KafkaAdmin, type RecordPosition } from '../kafka/index.ts'
 import { createProducerMetrics, type ProducerMetrics } from '../metrics/producer.ts'
 import { defaultRegistry } from '../metrics/registry.ts'
 import { resolveOptions } from '../options.ts'
@@ -11,8 +11,9 @@ import { EventSerde } from '../serde/index.ts'
 import { withSpan } from '../tracing/propagation.ts'
 import { BackgroundQueue } from './background-queue.ts'
 import { PublisherOptionsSchema, publisherDefaults } from './options.ts'
-import { toRecord } from './record.ts'
-import { sendWithRetries } from './retrying-send.ts'
+import { PackedBatchBuilder } from './packed-batch.ts'
+import { eventHeaders } from './record.ts'
+import { BatchSender } from './sender.ts'
 import { SpillFile } from './spill.ts'
 
 export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & {
@@ -33,8 +34,8 @@ export interface PublishResult {
 
 interface QueuedEvent {
   event: UserEvent
-  /** Encoded at enqueue time when the schema id is known, so encoding overlaps the batch in flight. */
-  value?: Buffer
+  /** Taken at the call, so the record carries the caller's trace context. */
+  headers: Record<string, string>
   enqueuedAt: number
   onFailure?: (event: UserEvent, error: GrimError) => void
 }
@@ -43,11 +44,13 @@ interface QueuedEvent {
  * Publishes user events: `publish` resolves once the broker has the event (idempotent producer, acks=all);
  * `publishInBackground` returns at once and goes through a bounded queue. Events that fail every retry in the
  * background are reported (log, metric, callback) and kept in a spill file that the next start re-sends.
+ * Events are validated and Avro-encoded on the caller's thread; the Kafka producer and its retries run in a
+ * worker thread (send-worker.ts), so the client's per-record work does not load the service's event loop.
  */
 export class EventPublisher {
   readonly options: Static<typeof PublisherOptionsSchema>
   readonly #serde: EventSerde
-  readonly #producer: KafkaProducer
+  readonly #sender: BatchSender
   readonly #metrics: ProducerMetrics
   readonly #log: Logger
   readonly #onBackgroundFailure: PublisherOptions['onBackgroundFailure']
@@ -57,8 +60,9 @@ export class EventPublisher {
   #spillPending = true
   #spillDrain: Promise<void> | undefined
   #lastSpillAttempt = 0
-  readonly #shutdown = new AbortController()
   #ready: Promise<void> | undefined
+  /** Topic checked and every schema id in memory: batches can be encoded and handed to the worker at once. */
+  #started = false
   #closed = false
 
   constructor(input: PublisherOptions = {}) {
@@ -69,7 +73,13 @@ export class EventPublisher {
       bootstrapBrokers: this.options.bootstrapBrokers,
       requestTimeoutMs: this.options.requestTimeoutMs,
     }
-    this.#producer = new KafkaProducer(connection)
+    this.#sender = new BatchSender(
+      { connection, retry: this.options.retry, deadlineMs: this.options.deadlineMs },
+      (mode, attempt, message) => {
+        this.#metrics.retries.inc({ mode })
+        this.#log.warn({ attempt, err: message }, 'publish failed, retrying')
+      },
+    )
     this.#serde = serde ?? new EventSerde({ registryUrl: this.options.registryUrl, topic: this.options.topic })
     this.#metrics = createProducerMetrics(metricsRegistry ?? defaultRegistry())
     this.#log = logger ?? pino({ name: 'grimos-events', level: process.env.LOG_LEVEL ?? 'info' })
@@ -77,7 +87,10 @@ export class EventPublisher {
     this.#spill = new SpillFile(this.options.spillFile)
     this.#queue = new BackgroundQueue(
       this.options.queue,
-      (batch) => this.#sendBackgroundBatch(batch),
+      {
+        drainBatch: (batch) => (this.#canHandOver() ? this.#handOver(batch) : this.#sendBackgroundBatch(batch)),
+        canHandOver: () => this.#canHandOver(),
+      },
       (depth) => this.#metrics.queueDepth.set(depth),
     )
   }
@@ -105,6 +118,7 @@ export class EventPublisher {
       }
     }
     await this.#serde.registerSchemas()
+    this.#started = true
   }
 
   /** Re-sends everything spilled, oldest first (one attempt at a time); throws when it could not. */
@@ -116,6 +130,10 @@ export class EventPublisher {
   }
 
   async #resendSpilled(): Promise<void> {
+    // Batches handed on before a failure are refused by the worker and appended here first; only then may it
+    // send again, starting with the oldest spilled events.
+    await this.#queue.settled()
+    this.#sender.resume()
     this.#lastSpillAttempt = Date.now()
     const taken = await this.#spill.take()
     const valid: UserEvent[] = []
@@ -141,7 +159,7 @@ export class EventPublisher {
     for (let start = 0; start < valid.length; start += this.options.queue.batchSize) {
       const chunk = valid.slice(start, start + this.options.queue.batchSize)
       await this.#sendEvents(
-        chunk.map((event) => ({ event })),
+        chunk.map((event) => ({ event, headers: eventHeaders(event) })),
         'background',
       )
     }
@@ -167,7 +185,7 @@ export class EventPublisher {
           'messaging.destination.name': this.options.topic,
           'grimos.event_type': event.event_type,
         },
-        () => this.#sendEvents([{ event }], 'sync'),
+        () => this.#sendEvents([{ event, headers: eventHeaders(event) }], 'sync'),
       )
       this.#metrics.published.inc({ event_type: event.event_type, mode: 'sync', outcome: 'success' })
       this.#metrics.publishDuration.observe({ mode: 'sync' }, (performance.now() - started) / 1000)
@@ -191,14 +209,11 @@ export class EventPublisher {
     const event = this.#build(input, 'background')
     if (this.#queue.isFull && this.options.queue.overflow === 'spill') {
       // #keep reports its own failures; nothing is left to await here.
-      void this.#keep(
-        [{ event, enqueuedAt: Date.now(), onFailure }],
-        new GrimError('GRIM_QUEUE_FULL', 'background queue full; event spilled'),
-      )
+      void this.#keep([{ event, onFailure }], new GrimError('GRIM_QUEUE_FULL', 'background queue full; event spilled'))
       return { eventId: event.event_id }
     }
     try {
-      this.#queue.push({ event, value: this.#serde.encodeCached(event), enqueuedAt: performance.now(), onFailure })
+      this.#queue.push({ event, headers: eventHeaders(event), enqueuedAt: performance.now(), onFailure })
     } catch (error) {
       this.#metrics.published.inc({ event_type: event.event_type, mode: 'background', outcome: 'rejected' })
       throw error
@@ -216,27 +231,55 @@ export class EventPublisher {
   }
 
   async #sendEvents(
-    items: { event: UserEvent; value?: Buffer }[],
+    items: { event: UserEvent; headers: Record<string, string> }[],
     mode: 'sync' | 'background',
   ): Promise<RecordPosition[]> {
-    const first = items[0]?.event
-    return sendWithRetries(
-      items.length === 1 ? `publishing ${first?.event_type} ${first?.event_id}` : `publishing ${items.length} events`,
-      async () => {
-        const records = []
-        for (const { event, value } of items) {
-          records.push(toRecord(this.options.topic, event, value ?? (await this.#serde.encode(event))))
-        }
-        return this.#producer.send(records)
-      },
-      this.options.retry,
-      this.options.deadlineMs,
-      (error, attempt) => {
-        this.#metrics.retries.inc({ mode })
-        this.#log.warn({ attempt, err: (error as Error).message }, 'publish failed, retrying')
-      },
-      this.#shutdown.signal,
+    for (const eventType of new Set(items.map((item) => item.event.event_type)))
+      await this.#serde.schemaIdFor(eventType)
+    return this.#sender.send(this.#pack(items), mode, describe(items))
+  }
+
+  /** Encodes the events into one packed batch; every schema id must be in memory (the caller made sure). */
+  #pack(items: { event: UserEvent; headers: Record<string, string> }[]) {
+    const builder = new PackedBatchBuilder(this.options.topic, items.length * 256)
+    for (const { event, headers } of items) {
+      builder.add(event.user_id, headers, (target, offset) => {
+        const end = this.#serde.writeValidated(event, target, offset)
+        if (end === undefined) throw new GrimError('GRIM_PUBLISH_FAILED', `no schema id for ${event.event_type} yet`)
+        return end
+      })
+    }
+    return builder.build()
+  }
+
+  #canHandOver(): boolean {
+    return this.#started && !this.#spillPending
+  }
+
+  /** The fast path: encoded and posted to the worker now, settled when it answers. */
+  #handOver(batch: QueuedEvent[]): Promise<void> {
+    let sent: Promise<RecordPosition[]>
+    try {
+      sent = this.#sender.send(this.#pack(batch), 'background', describe(batch))
+    } catch (error) {
+      return this.#keep(batch, error)
+    }
+    return sent.then(
+      () => this.#recordBackgroundSuccess(batch),
+      (error: unknown) => this.#keep(batch, error),
     )
+  }
+
+  #recordBackgroundSuccess(batch: QueuedEvent[]): void {
+    const now = performance.now()
+    const latency = this.#metrics.publishDuration.labels({ mode: 'background' })
+    const perType = new Map<string, number>()
+    for (const item of batch) {
+      perType.set(item.event.event_type, (perType.get(item.event.event_type) ?? 0) + 1)
+      latency.observe((now - item.enqueuedAt) / 1000)
+    }
+    for (const [eventType, count] of perType)
+      this.#metrics.published.inc({ event_type: eventType, mode: 'background', outcome: 'success' }, count)
   }
 
   async #sendBackgroundBatch(batch: QueuedEvent[]): Promise<void> {
@@ -251,18 +294,14 @@ export class EventPublisher {
         await this.#drainSpill()
       }
       await this.#sendEvents(batch, 'background')
-      const now = performance.now()
-      for (const item of batch) {
-        this.#metrics.published.inc({ event_type: item.event.event_type, mode: 'background', outcome: 'success' })
-        this.#metrics.publishDuration.observe({ mode: 'background' }, (now - item.enqueuedAt) / 1000)
-      }
+      this.#recordBackgroundSuccess(batch)
     } catch (error) {
       await this.#keep(batch, error)
     }
   }
 
   /** The end of every failure path in the background: reported three ways, and the events kept on disk. */
-  async #keep(items: QueuedEvent[], cause: unknown): Promise<void> {
+  async #keep(items: Pick<QueuedEvent, 'event' | 'onFailure'>[], cause: unknown): Promise<void> {
     const error =
       cause instanceof GrimError ? cause : new GrimError('GRIM_PUBLISH_FAILED', (cause as Error).message, { cause })
     this.#spillPending = true
@@ -306,14 +345,19 @@ export class EventPublisher {
     } catch {
       // Out of time: sends stop retrying, so the batch in flight and every queued one are spilled, in order,
       // before the producer closes. The flush below is quick because each send now fails at once.
-      this.#shutdown.abort()
+      this.#sender.abort()
       await this.#queue.flush(timeoutMs)
     }
-    await this.#producer.close()
+    await this.#sender.close()
     await this.#serde.close?.()
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event publisher is closed')
   }
+}
+
+function describe(items: { event: UserEvent }[]): string {
+  const first = items[0]?.event
+  return items.length === 1 ? `publishing ${first?.event_type} ${first?.event_id}` : `publishing ${items.length} events`
 }

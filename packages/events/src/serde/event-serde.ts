@@ -143,6 +143,21 @@ export class EventSerde {
   }
 
   /**
+   * Writes an event that already passed validation (what `createUserEvent` returns), framed, into `target` at
+   * `offset`, so a batch of events shares one buffer. Returns the end offset, minus the bytes missing when
+   * `target` is too small (grow it and call again), or undefined while the schema id is not in memory.
+   */
+  writeValidated(event: UserEvent, target: Buffer, offset: number): number | undefined {
+    if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event serde is closed')
+    const id = this.#ids.get(event.event_type)
+    if (id === undefined) return undefined
+    if (target.length < offset + HEADER_LENGTH) return target.length - offset - HEADER_LENGTH - 1
+    const end = avroTypeFor(event.event_type).encode(event, target, offset + HEADER_LENGTH)
+    if (end > 0) writeHeader(target, id, offset)
+    return end
+  }
+
+  /**
    * Reads a framed record with the writer's schema (by id) resolved into the reader schema, so an old
    * writer and a new reader work, and the other way round, within the compatibility rules.
    */

@@ -17,10 +17,10 @@ export function frame(schemaId: number, payload: Uint8Array): Buffer {
   return framed
 }
 
-/** Writes the 5-byte header at the start of `target` (used by the serde, which encodes the body in place). */
-export function writeHeader(target: Buffer, schemaId: number): void {
-  target[0] = MAGIC_BYTE
-  target.writeUInt32BE(schemaId, 1)
+/** Writes the 5-byte header at `offset` of `target` (used by the serde, which encodes the body in place). */
+export function writeHeader(target: Buffer, schemaId: number, offset = 0): void {
+  target[offset] = MAGIC_BYTE
+  target.writeUInt32BE(schemaId, offset + 1)
 }
 
 /** Splits a framed record; the payload is a view, not a copy. */

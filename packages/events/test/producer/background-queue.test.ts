@@ -1,21 +1,30 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { BackgroundQueue } from '../../src/producer/background-queue.ts'
+import { BackgroundQueue, type BatchDrain } from '../../src/producer/background-queue.ts'
 
-test('a burst of pushes drains in order, in batches of at most batchSize, one batch at a time', async () => {
+const later = (ms = 2) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Records batches; hands over while `handOver` says so, the way the publisher does once it is started. */
+function recordingDrain(handOver: () => boolean) {
   const batches: number[][] = []
   let inFlight = 0
-  const queue = new BackgroundQueue<number>(
-    { capacity: 100, batchSize: 4 },
-    async (batch) => {
-      inFlight++
-      assert.equal(inFlight, 1, 'never two batches at once')
+  let maxInFlight = 0
+  const drain: BatchDrain<number> = {
+    canHandOver: handOver,
+    drainBatch: async (batch) => {
       batches.push(batch)
-      await new Promise((resolve) => setTimeout(resolve, 2))
+      inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
+      await later()
       inFlight--
     },
-    () => undefined,
-  )
+  }
+  return { drain, batches, maxInFlight: () => maxInFlight }
+}
+
+test('on the slow path a burst drains in order, in batches of at most batchSize, one batch at a time', async () => {
+  const { drain, batches, maxInFlight } = recordingDrain(() => false)
+  const queue = new BackgroundQueue<number>({ capacity: 100, batchSize: 4 }, drain, () => undefined)
   for (let i = 0; i < 10; i++) queue.push(i)
   await queue.flush(1000)
   assert.deepEqual(batches, [
@@ -23,13 +32,55 @@ test('a burst of pushes drains in order, in batches of at most batchSize, one ba
     [4, 5, 6, 7],
     [8, 9],
   ])
+  assert.equal(maxInFlight(), 1, 'never two batches at once')
   assert.equal(queue.depth, 0)
 })
 
-test('a full queue refuses with GRIM_QUEUE_FULL instead of dropping', () => {
+test('on the fast path a full batch is handed over inside the push that completed it, in order', async () => {
+  const { drain, batches, maxInFlight } = recordingDrain(() => true)
+  const queue = new BackgroundQueue<number>({ capacity: 100, batchSize: 4 }, drain, () => undefined)
+  for (let i = 0; i < 4; i++) queue.push(i)
+  assert.deepEqual(batches, [[0, 1, 2, 3]], 'handed over synchronously')
+  for (let i = 4; i < 10; i++) queue.push(i)
+  assert.deepEqual(batches, [
+    [0, 1, 2, 3],
+    [4, 5, 6, 7],
+  ])
+  assert.equal(queue.depth, 10, 'handed-over events count until settled')
+  await queue.flush(1000)
+  assert.deepEqual(batches.at(-1), [8, 9])
+  assert.equal(maxInFlight(), 3)
+  assert.equal(queue.depth, 0)
+})
+
+test('switching to the slow path waits for every handed-over batch to settle first', async () => {
+  let fast = true
+  const events: string[] = []
   const queue = new BackgroundQueue<number>(
-    { capacity: 2, batchSize: 10 },
-    async () => undefined,
+    { capacity: 100, batchSize: 2 },
+    {
+      canHandOver: () => fast,
+      drainBatch: async (batch) => {
+        events.push(`start ${batch}`)
+        await later(batch[0] === 0 ? 20 : 1)
+        events.push(`end ${batch}`)
+      },
+    },
+    () => undefined,
+  )
+  queue.push(0)
+  queue.push(1)
+  fast = false
+  queue.push(2)
+  queue.push(3)
+  await queue.flush(1000)
+  assert.deepEqual(events, ['start 0,1', 'end 0,1', 'start 2,3', 'end 2,3'])
+})
+
+test('a full queue refuses with GRIM_QUEUE_FULL instead of dropping, counting handed-over events', () => {
+  const queue = new BackgroundQueue<number>(
+    { capacity: 2, batchSize: 1 },
+    { canHandOver: () => true, drainBatch: () => new Promise<void>(() => undefined) },
     () => undefined,
   )
   queue.push(1)
@@ -38,11 +89,11 @@ test('a full queue refuses with GRIM_QUEUE_FULL instead of dropping', () => {
   assert.equal(queue.depth, 2)
 })
 
-test('flush gives up with GRIM_SHUTDOWN_TIMEOUT and takeAll hands back what is left', async () => {
+test('flush gives up with GRIM_SHUTDOWN_TIMEOUT and takeAll hands back what was not handed over', async () => {
   let release: () => void = () => undefined
   const queue = new BackgroundQueue<number>(
     { capacity: 10, batchSize: 1 },
-    () => new Promise<void>((resolve) => (release = resolve)),
+    { canHandOver: () => false, drainBatch: () => new Promise<void>((resolve) => (release = resolve)) },
     () => undefined,
   )
   queue.push(1)
@@ -56,7 +107,7 @@ test('depth is reported as it changes', async () => {
   const depths: number[] = []
   const queue = new BackgroundQueue<number>(
     { capacity: 10, batchSize: 2 },
-    async () => undefined,
+    { canHandOver: () => false, drainBatch: async () => undefined },
     (d) => depths.push(d),
   )
   queue.push(1)

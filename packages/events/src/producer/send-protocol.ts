@@ -1,0 +1,35 @@
+// The messages between the publisher and its send worker (send-worker.ts). Kept apart so both sides import
+// the same shapes and neither imports the other.
+import type { ConnectionOptions, RecordPosition } from '../kafka/index.ts'
+import type { Backoff } from '../retry/backoff.ts'
+import type { PackedBatch } from './packed-batch.ts'
+
+export interface SendWorkerConfig {
+  connection: ConnectionOptions
+  retry: Backoff
+  deadlineMs: number
+}
+
+export type SendMode = 'sync' | 'background'
+
+export type ToWorker =
+  /** A background batch that fails for good holds back every later one; a sync send's caller gets its error. */
+  | { kind: 'send'; id: number; what: string; mode: SendMode; batch: PackedBatch }
+  /** The publisher kept the events of a failed batch: later batches may go out again. */
+  | { kind: 'resume' }
+  /** Shutdown: stop retrying; whatever is waiting fails at once, so the publisher can spill it. */
+  | { kind: 'abort' }
+  | { kind: 'close' }
+
+export interface SerializedError {
+  code: string
+  message: string
+  retryable: boolean
+  details: Record<string, unknown>
+}
+
+export type FromWorker =
+  | { kind: 'sent'; id: number; positions: RecordPosition[] }
+  | { kind: 'failed'; id: number; error: SerializedError }
+  | { kind: 'retry'; mode: SendMode; attempt: number; message: string }
+  | { kind: 'closed' }

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import { after, test } from 'node:test'
+import { createTestTopic, kafkaBootstrap, readAll } from '../../../../test/support/index.ts'
+import { PackedBatchBuilder } from '../../src/producer/packed-batch.ts'
+import { BatchSender } from '../../src/producer/sender.ts'
+
+const retry = { initialDelayMs: 20, multiplier: 2, maxDelayMs: 50, jitter: 0, maxAttempts: 3 }
+
+function batch(topic: string, values: string[]) {
+  const builder = new PackedBatchBuilder(topic)
+  for (const value of values)
+    builder.add('same-key', { event_id: value }, (target, offset) => offset + target.write(value, offset))
+  return builder.build()
+}
+
+test('batches posted back to back reach the broker in the order they were posted', async () => {
+  const topic = await createTestTopic('sender', 1)
+  const sender = new BatchSender(
+    { connection: { bootstrapBrokers: [kafkaBootstrap] }, retry, deadlineMs: 10_000 },
+    () => {
+      throw new Error('no retry expected')
+    },
+  )
+  after(() => sender.close())
+  const sends = [['a', 'b'], ['c'], ['d', 'e', 'f']].map((values) =>
+    sender.send(batch(topic, values), 'background', 'test'),
+  )
+  // One partition: each batch is acknowledged at its base offset.
+  const positions = (await Promise.all(sends)).flat()
+  assert.deepEqual(
+    positions.map((p) => p.offset),
+    [0n, 2n, 3n],
+  )
+  const records = await readAll(topic)
+  assert.deepEqual(
+    records.map((r) => r.value?.toString()),
+    ['a', 'b', 'c', 'd', 'e', 'f'],
+  )
+  assert.deepEqual(
+    records.map((r) => r.headers.get('event_id')?.toString()),
+    ['a', 'b', 'c', 'd', 'e', 'f'],
+  )
+})
+
+test('after a background batch fails for good, later ones are held back until resume; sync failures hold nothing', async () => {
+  const sender = new BatchSender(
+    { connection: { bootstrapBrokers: ['127.0.0.1:1'], requestTimeoutMs: 200 }, retry, deadlineMs: 300 },
+    () => undefined,
+  )
+  after(() => sender.close())
+  const topic = 'grimos.unreachable'
+
+  await assert.rejects(sender.send(batch(topic, ['sync']), 'sync', 'sync send'), { code: 'GRIM_PUBLISH_FAILED' })
+  const first = sender.send(batch(topic, ['1']), 'background', 'first')
+  const second = sender.send(batch(topic, ['2']), 'background', 'second')
+  await assert.rejects(first, /first failed after/)
+  await assert.rejects(second, (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'GRIM_PUBLISH_FAILED')
+    assert.match(error.message, /second held back: an earlier batch failed/)
+    return true
+  })
+
+  // Once the publisher kept the failed events it resumes: the next batch is really tried again.
+  sender.resume()
+  await assert.rejects(sender.send(batch(topic, ['3']), 'background', 'third'), /third failed after/)
+})
