@@ -8,7 +8,7 @@ const write = (bytes: Buffer) => (target: Buffer, offset: number) =>
 
 test('records come back out of a packed batch as they went in: keys, values and headers', () => {
   const builder = new PackedBatchBuilder('grimos.test', 8)
-  const input = [
+  const input: { key: string; value: Buffer; headers: Record<string, string> }[] = [
     { key: 'user-1', value: Buffer.from('first value'), headers: { event_type: 'user_login', event_id: 'a' } },
     { key: 'usér-ü', value: Buffer.alloc(300, 7), headers: { event_type: 'user_login', event_id: 'b' } },
     { key: 'user-3', value: Buffer.alloc(0), headers: {} },
