@@ -8,6 +8,7 @@ import type { Static } from 'typebox'
 import { GrimError } from '../errors.ts'
 import {
   type CommitPosition,
+  type FetchDiscard,
   type IncomingRecord,
   KafkaAdmin,
   KafkaGroupConsumer,
@@ -94,6 +95,7 @@ export class ConsumerRunner {
         sessionTimeoutMs: o.sessionTimeoutMs,
         heartbeatIntervalMs: o.heartbeatIntervalMs,
         coPartitioned: true,
+        onFetchDiscarded: (discard) => this.#fetchDiscarded(discard),
       })
       const loop = Promise.withResolvers<void>()
       await this.#consumer.consumeEach(
@@ -200,6 +202,18 @@ export class ConsumerRunner {
     if (route?.retry) pair.acceptRetry(record)
     else pair.acceptMain(record)
     this.#backpressure()
+  }
+
+  #fetchDiscarded({ topic, partition, fetchedFrom, reason, expected }: FetchDiscard): void {
+    this.#deps.metrics.fetchDiscards.inc({ reason })
+    const fields = { groupId: this.#options.groupId, topic, partition, fetchedFrom, expected }
+    if (reason === 'stale')
+      this.#deps.logger.info(fields, 'dropped records fetched for a position the consumer had left (a rejoin reset it); they are read again')
+    else
+      this.#deps.logger.warn(
+        fields,
+        'first records after a position reset skipped offsets; reading again from the reset offset',
+      )
   }
 
   #backpressure(): void {

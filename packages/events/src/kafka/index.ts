@@ -4,7 +4,6 @@
 // (it commits fetched-but-unhandled offsets: at-most-once), classic group protocol.
 import {
   Admin,
-  Consumer,
   type Message,
   type MessagesStream,
   ProduceAcks,
@@ -15,6 +14,7 @@ import {
 import { resolveOptions } from '../options.ts'
 import { coPartitionedAssigner } from './co-partition.ts'
 import { type ConnectionOptions, connection, kafkaError } from './connection.ts'
+import { type FetchDiscard, GuardedConsumer } from './fetch-guard.ts'
 import { connectionDefaults, TopicOptionsSchema, topicDefaults } from './options.ts'
 import { KafkaRangeReader } from './range-reader.ts'
 import type {
@@ -30,6 +30,7 @@ import type {
 export type {
   CommitPosition,
   ConnectionOptions,
+  FetchDiscard,
   IncomingRecord,
   OutgoingRecord,
   PartitionOffsets,
@@ -99,6 +100,8 @@ export interface GroupConsumerOptions extends ConnectionOptions {
    * topics with equal partition counts carry the same keys, e.g. a topic and its retry topic.
    */
   coPartitioned?: boolean
+  /** Told of fetched data thrown away so that no record is skipped (see fetch-guard.ts); it is fetched again. */
+  onFetchDiscarded?(discard: FetchDiscard): void
 }
 
 export interface RebalanceListener {
@@ -128,7 +131,7 @@ function flatten(assignments: { topic: string; partitions: number[] }[] | null):
 
 /** A consumer-group member that reads with manual commits only. */
 export class KafkaGroupConsumer {
-  readonly #client: Consumer<Buffer, Buffer, string, Buffer>
+  readonly #client: GuardedConsumer
   readonly #fromBeginning: boolean
   #stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined
   #assigned: TopicPartition[] = []
@@ -137,24 +140,27 @@ export class KafkaGroupConsumer {
 
   constructor(options: GroupConsumerOptions) {
     this.#fromBeginning = options.fromBeginning ?? true
-    this.#client = new Consumer({
-      ...connection(options),
-      groupId: options.groupId,
-      groupProtocol: 'classic',
-      autocommit: false,
-      sessionTimeout: options.sessionTimeoutMs ?? 20_000,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
-      maxWaitTime: options.maxWaitTimeMs ?? 500,
-      deserializers,
-      ...(options.coPartitioned ? { partitionAssigner: coPartitionedAssigner } : {}),
-      // The classic protocol gives no "about to revoke" callback: the client rejoins right after a heartbeat
-      // says "rebalancing". It does ask for subscription user data before every JoinGroup, while this member
-      // still holds its old generation (commits are accepted), so that is where revocation is announced.
-      protocolsMetadata: async () => {
-        await this.#announceRevoke()
-        return Buffer.alloc(0)
+    this.#client = new GuardedConsumer(
+      {
+        ...connection(options),
+        groupId: options.groupId,
+        groupProtocol: 'classic',
+        autocommit: false,
+        sessionTimeout: options.sessionTimeoutMs ?? 20_000,
+        heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+        maxWaitTime: options.maxWaitTimeMs ?? 500,
+        deserializers,
+        ...(options.coPartitioned ? { partitionAssigner: coPartitionedAssigner } : {}),
+        // The classic protocol gives no "about to revoke" callback: the client rejoins right after a heartbeat
+        // says "rebalancing". It does ask for subscription user data before every JoinGroup, while this member
+        // still holds its old generation (commits are accepted), so that is where revocation is announced.
+        protocolsMetadata: async () => {
+          await this.#announceRevoke()
+          return Buffer.alloc(0)
+        },
       },
-    })
+      (discard) => options.onFetchDiscarded?.(discard),
+    )
   }
 
   async #announceRevoke(): Promise<void> {
@@ -223,6 +229,7 @@ export class KafkaGroupConsumer {
         mode: 'committed',
         fallbackMode: this.#fromBeginning ? 'earliest' : 'latest',
       })
+      this.#client.watch(this.#stream)
     } catch (error) {
       throw kafkaError(`joining consumer group ${this.#client.groupId} failed`, error)
     }

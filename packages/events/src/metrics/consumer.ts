@@ -87,6 +87,11 @@ function createMetrics(registry: Registry) {
       help: 'Records behind the log end (log end minus committed offset)',
       labelNames: ['topic', 'partition'] as const,
     }),
+    fetchDiscards: counter(registry, {
+      name: 'grimos_consumer_fetch_discards_total',
+      help: 'Fetched partition data dropped and read again so no record is skipped: stale (fetched before a rejoin), gap (did not start at the reset offset)',
+      labelNames: ['reason'] as const,
+    }),
     parkedKeys: gauge(registry, {
       name: 'grimos_consumer_parked_keys',
       help: 'Keys whose events wait behind a retry, so per-key order holds',
