@@ -208,7 +208,10 @@ export class ConsumerRunner {
     this.#deps.metrics.fetchDiscards.inc({ reason })
     const fields = { groupId: this.#options.groupId, topic, partition, fetchedFrom, expected }
     if (reason === 'stale')
-      this.#deps.logger.info(fields, 'dropped records fetched for a position the consumer had left (a rejoin reset it); they are read again')
+      this.#deps.logger.info(
+        fields,
+        'dropped records fetched for a position the consumer had left (a rejoin reset it); they are read again',
+      )
     else
       this.#deps.logger.warn(
         fields,
