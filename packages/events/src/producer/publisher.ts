@@ -74,7 +74,12 @@ export class EventPublisher {
       requestTimeoutMs: this.options.requestTimeoutMs,
     }
     this.#sender = new BatchSender(
-      { connection, retry: this.options.retry, deadlineMs: this.options.deadlineMs },
+      {
+        connection,
+        retry: this.options.retry,
+        deadlineMs: this.options.deadlineMs,
+        youngGenerationMb: this.options.sendWorker.youngGenerationMb,
+      },
       (mode, attempt, message) => {
         this.#metrics.retries.inc({ mode })
         this.#log.warn({ attempt, err: message }, 'publish failed, retrying')

@@ -8,6 +8,8 @@ export interface SendWorkerConfig {
   connection: ConnectionOptions
   retry: Backoff
   deadlineMs: number
+  /** V8's young generation of the worker's heap (see `sendWorker` in options.ts). */
+  youngGenerationMb: number
 }
 
 export type SendMode = 'sync' | 'background'

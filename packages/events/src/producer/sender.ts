@@ -65,7 +65,10 @@ export class BatchSender {
   }
 
   #start(): Worker {
-    const worker = new Worker(workerUrl, { workerData: this.#config })
+    const worker = new Worker(workerUrl, {
+      workerData: this.#config,
+      resourceLimits: { maxYoungGenerationSizeMb: this.#config.youngGenerationMb },
+    })
     worker.on('message', (message: FromWorker) => this.#receive(message))
     worker.on('error', (error) => this.#lost(worker, `the send worker failed: ${error.message}`))
     worker.on('exit', (code) => this.#lost(worker, `the send worker exited (code ${code})`))

@@ -16,7 +16,7 @@ function batch(topic: string, values: string[]) {
 test('batches posted back to back reach the broker in the order they were posted', async () => {
   const topic = await createTestTopic('sender', 1)
   const sender = new BatchSender(
-    { connection: { bootstrapBrokers: [kafkaBootstrap] }, retry, deadlineMs: 10_000 },
+    { connection: { bootstrapBrokers: [kafkaBootstrap] }, retry, deadlineMs: 10_000, youngGenerationMb: 16 },
     () => {
       throw new Error('no retry expected')
     },
@@ -44,7 +44,12 @@ test('batches posted back to back reach the broker in the order they were posted
 
 test('after a background batch fails for good, later ones are held back until resume; sync failures hold nothing', async () => {
   const sender = new BatchSender(
-    { connection: { bootstrapBrokers: ['127.0.0.1:1'], requestTimeoutMs: 200 }, retry, deadlineMs: 300 },
+    {
+      connection: { bootstrapBrokers: ['127.0.0.1:1'], requestTimeoutMs: 200 },
+      retry,
+      deadlineMs: 300,
+      youngGenerationMb: 16,
+    },
     () => undefined,
   )
   after(() => sender.close())
