@@ -4,6 +4,7 @@
 // (it commits fetched-but-unhandled offsets: at-most-once), classic group protocol.
 import {
   Admin,
+  compatibilityPartitioner,
   type Message,
   type MessagesStream,
   ProduceAcks,
@@ -61,6 +62,9 @@ export class KafkaProducer {
       idempotent: true,
       acks: ProduceAcks.ALL,
       serializers,
+      // The Java client's choice of partition for a key (the library's own default differs for half the keys),
+      // so every grimOS publisher, in any language, puts one user's events on one partition.
+      partitioner: compatibilityPartitioner,
     })
   }
 

@@ -2,11 +2,14 @@
 // buffer (transferred, not cloned) with the keys, and the header strings in one flat array. Cloning a thousand record
 // objects, each with its own Buffer, would cost the caller's thread more than the encoding itself.
 import type { OutgoingRecord } from '../kafka/index.ts'
+import { partitionHash } from './partition.ts'
 
 export interface PackedBatch {
   topic: string
   /** The keys' UTF-8 bytes back to back in `values`, before each record's value. */
   keyEnds: Uint32Array
+  /** Each key's partition hash (partition.ts); the client takes it modulo the partition count. */
+  partitions: Uint32Array
   /** Number of header pairs of each record. */
   headerCounts: Uint8Array
   /** Header names and values of every record, flattened: name, value, name, value, ... */
@@ -23,6 +26,7 @@ export interface PackedBatch {
 export class PackedBatchBuilder {
   readonly topic: string
   readonly #keyEnds: number[] = []
+  readonly #partitions: number[] = []
   readonly #headerCounts: number[] = []
   readonly #headers: string[] = []
   readonly #valueEnds: number[] = []
@@ -41,8 +45,10 @@ export class PackedBatchBuilder {
   add(key: string, headers: Record<string, string>, write: (target: Buffer, offset: number) => number): void {
     // A key takes at most 3 bytes per UTF-16 unit.
     if (this.#end + key.length * 3 > this.#values.length) this.#grow(this.#end + key.length * 3)
+    const keyStart = this.#end
     this.#end += this.#values.write(key, this.#end, 'utf8')
     this.#keyEnds.push(this.#end)
+    this.#partitions.push(partitionHash(this.#values, keyStart, this.#end))
     let end = write(this.#values, this.#end)
     while (end < 0) {
       // Minus the bytes missing past the end of the buffer.
@@ -72,6 +78,7 @@ export class PackedBatchBuilder {
     return {
       topic: this.topic,
       keyEnds: Uint32Array.from(this.#keyEnds),
+      partitions: Uint32Array.from(this.#partitions),
       headerCounts: Uint8Array.from(this.#headerCounts),
       headers: this.#headers,
       values,
@@ -100,6 +107,7 @@ export function unpackBatch(batch: PackedBatch, headerBuffers: HeaderBufferCache
       key: bytes.subarray(start, keyEnd),
       value: bytes.subarray(keyEnd, end),
       headers,
+      partition: batch.partitions[i] as number,
     }
     start = end
   }

@@ -9,6 +9,7 @@ import { createTestTopic, deleteSubjectsAfter, readAll } from '../../../../test/
 import { USER_EVENT_TYPES, type UserEvent } from '../../src/catalog/index.ts'
 import type { GrimError } from '../../src/errors.ts'
 import { EventPublisher } from '../../src/producer/index.ts'
+import { partitionHash } from '../../src/producer/partition.ts'
 import { SpillFile } from '../../src/producer/spill.ts'
 import { EventSerde } from '../../src/serde/index.ts'
 import { validInputs } from '../catalog/fixtures.ts'
@@ -55,6 +56,7 @@ test('each of the seven event types round-trips: publish, raw consume, decode, e
     assert.equal(event.user_id, input.userId)
     assert.deepEqual(event.data, { id: input.userId, ...nullsFilled(event, input.userData) })
     assert.equal(record.key?.toString(), input.userId, 'keyed by user_id')
+    assert.equal(record.partition, partitionHash(Buffer.from(input.userId)) % 3, "the Java client's partition")
     assert.equal(record.headers.get('event_type')?.toString(), event.event_type)
     assert.equal(record.headers.get('event_id')?.toString(), event.event_id)
     assert.equal(record.headers.get('content-type')?.toString(), 'application/vnd.confluent.avro')
