@@ -42,19 +42,21 @@ export type {
 export { connectionDefaults, KafkaRangeReader, kafkaError, topicDefaults }
 
 const passBuffer = (data?: Buffer) => data
-const serializers = { key: passBuffer, value: passBuffer, headerKey: stringSerializer, headerValue: passBuffer }
+// Header names may come as bytes already (the publisher's send worker reuses them record after record).
+const headerName = (name?: string | Buffer) => (typeof name === 'string' ? stringSerializer(name) : name)
+const serializers = { key: passBuffer, value: passBuffer, headerKey: headerName, headerValue: passBuffer }
 const deserializers = { key: passBuffer, value: passBuffer, headerKey: stringDeserializer, headerValue: passBuffer }
 
-function toHeaderMap(headers: OutgoingRecord['headers']): Map<string, Buffer> | undefined {
+function toHeaderMap(headers: OutgoingRecord['headers']): Map<string | Buffer, Buffer> | undefined {
   if (!headers || headers instanceof Map) return headers
-  const map = new Map<string, Buffer>()
+  const map = new Map<string | Buffer, Buffer>()
   for (const [name, value] of Object.entries(headers))
     map.set(name, typeof value === 'string' ? Buffer.from(value) : value)
   return map
 }
 
 export class KafkaProducer {
-  readonly #client: Producer<Buffer, Buffer, string, Buffer>
+  readonly #client: Producer<Buffer, Buffer, string | Buffer, Buffer>
 
   constructor(options?: ConnectionOptions) {
     this.#client = new Producer({

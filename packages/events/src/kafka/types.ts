@@ -3,8 +3,8 @@ export interface OutgoingRecord {
   topic: string
   key?: Buffer | string
   value: Buffer | null
-  /** A Map of Buffers is passed through as is; anything else is converted. */
-  headers?: Record<string, Buffer | string> | Map<string, Buffer>
+  /** A Map of Buffers is passed through as is (names may be strings or bytes); anything else is converted. */
+  headers?: Record<string, Buffer | string> | Map<string | Buffer, Buffer>
   /** Explicit partition. The client takes it modulo the partition count, so a key's hash may be passed. */
   partition?: number
   timestamp?: bigint

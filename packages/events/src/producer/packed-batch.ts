@@ -97,10 +97,10 @@ export function unpackBatch(batch: PackedBatch, headerBuffers: HeaderBufferCache
   for (let i = 0; i < count; i++) {
     const keyEnd = batch.keyEnds[i] as number
     const end = batch.valueEnds[i] as number
-    const headers = new Map<string, Buffer>()
+    const headers = new Map<Buffer, Buffer>()
     for (let pair = 0; pair < (batch.headerCounts[i] as number); pair++, header += 2) {
       const name = batch.headers[header] as string
-      headers.set(name, headerBuffers.bytesOf(name, batch.headers[header + 1] as string))
+      headers.set(headerBuffers.nameBytes(name), headerBuffers.bytesOf(name, batch.headers[header + 1] as string))
     }
     records[i] = {
       topic: batch.topic,
@@ -115,11 +115,22 @@ export function unpackBatch(batch: PackedBatch, headerBuffers: HeaderBufferCache
 }
 
 /**
- * Most header values repeat record after record (event type, schema version, content type): the last bytes of
- * each header name are reused while the value stays the same, one string comparison instead of an encode.
+ * Header names, and most header values, repeat record after record (event type, schema version, content type):
+ * a name's bytes are made once, and the last value's bytes of each name are reused while the value stays the
+ * same, one string comparison instead of an encode.
  */
 export class HeaderBufferCache {
   readonly #last = new Map<string, { value: string; bytes: Buffer }>()
+  readonly #names = new Map<string, Buffer>()
+
+  nameBytes(name: string): Buffer {
+    let bytes = this.#names.get(name)
+    if (!bytes) {
+      bytes = Buffer.from(name)
+      this.#names.set(name, bytes)
+    }
+    return bytes
+  }
 
   bytesOf(name: string, value: string): Buffer {
     const last = this.#last.get(name)

@@ -21,7 +21,9 @@ test('records come back out of a packed batch as they went in: keys, values and 
       topic: r.topic,
       key: (r.key as Buffer).toString(),
       value: r.value,
-      headers: Object.fromEntries([...(r.headers as Map<string, Buffer>)].map(([k, v]) => [k, v.toString()])),
+      headers: Object.fromEntries(
+        [...(r.headers as Map<Buffer, Buffer>)].map(([k, v]) => [k.toString(), v.toString()]),
+      ),
     })),
     input.map((r) => ({ topic: 'grimos.test', ...r })),
   )
