@@ -56,14 +56,30 @@ export const avroLogicalTypes = { 'timestamp-millis': IsoTimestampMillis }
 export type AvroType = avro.Type
 
 export function compileAvroType(schema: AvroSchema | object): AvroType {
-  return avro.Type.forSchema(schema as avro.Schema, { logicalTypes: avroLogicalTypes, wrapUnions: 'auto' })
+  const type = avro.Type.forSchema(schema as avro.Schema, {
+    logicalTypes: avroLogicalTypes,
+    wrapUnions: 'auto',
+    omitRecordMethods: true,
+  })
+  makeRecordsPlain(type, new Set())
+  return type
 }
 
-/** Decoded avsc records are class instances; callers get plain objects like the ones they encoded. */
-export function toPlain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toPlain)
-  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value
-  const plain: Record<string, unknown> = {}
-  for (const key of Object.keys(value)) plain[key] = toPlain((value as Record<string, unknown>)[key])
-  return plain
+/**
+ * Decoded records are built by avsc's generated constructors. Without record methods those constructors add
+ * nothing to the prototype, so they are pointed at Object.prototype: decoding then yields plain objects, like the
+ * ones callers encode, with no copy (one per record used to be a fifth of the consumer's garbage).
+ */
+function makeRecordsPlain(type: AvroType, seen: Set<AvroType>): void {
+  if (seen.has(type)) return
+  seen.add(type)
+  if (avro.Type.isType(type, 'record')) {
+    const record = type as avro.types.RecordType
+    ;(record.recordConstructor as { prototype: object }).prototype = Object.prototype
+    for (const field of record.fields) makeRecordsPlain(field.type, seen)
+  } else if (avro.Type.isType(type, 'array')) makeRecordsPlain((type as avro.types.ArrayType).itemsType, seen)
+  else if (avro.Type.isType(type, 'map')) makeRecordsPlain((type as avro.types.MapType).valuesType, seen)
+  else if (avro.Type.isType(type, 'union'))
+    for (const branch of (type as avro.types.UnwrappedUnionType).types) makeRecordsPlain(branch, seen)
+  else if (avro.Type.isType(type, 'logical')) makeRecordsPlain((type as avro.types.LogicalType).underlyingType, seen)
 }

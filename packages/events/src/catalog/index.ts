@@ -2,7 +2,7 @@
 export type { AvroField, AvroRecordSchema, AvroSchema } from './avro-schema.ts'
 export { typeboxToAvro } from './avro-schema.ts'
 export type { AvroType } from './avro-type.ts'
-export { avroLogicalTypes, compileAvroType, toPlain } from './avro-type.ts'
+export { avroLogicalTypes, compileAvroType } from './avro-type.ts'
 export type { PublishUserEventInput, UserDataInput } from './create.ts'
 export { createUserEvent } from './create.ts'
 export type { EventMetadata, UserData, UserEvent, UserEventType } from './events.ts'

@@ -10,7 +10,6 @@ import {
   compileAvroType,
   eventTypeForRecord,
   recordNameFor,
-  toPlain,
   USER_EVENT_TYPES,
   type UserEvent,
   type UserEventType,
@@ -298,7 +297,7 @@ function resolveSerdeOptions(options: EventSerdeOptions | undefined) {
 
 function read(schemaId: number, payload: Buffer, type: AvroType, resolver: avro.Resolver | undefined): unknown {
   try {
-    return toPlain(type.fromBuffer(payload, resolver))
+    return type.fromBuffer(payload, resolver)
   } catch (error) {
     throw new GrimError(
       'GRIM_DECODE_FAILED',

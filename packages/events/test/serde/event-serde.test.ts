@@ -143,3 +143,12 @@ test('an unreachable registry is GRIM_REGISTRY_UNAVAILABLE and retryable; closed
   await assert.rejects(offline.encode(createUserEvent(validInputs.user_login)), hasCode('GRIM_CLOSED'))
   assert.throws(() => new EventSerde({ subjectStrategy: 'Whatever' as never }), hasCode('GRIM_CONFIG_INVALID'))
 })
+
+test('decoded events are plain objects, nested records included, equal to what was encoded', async () => {
+  const event = createUserEvent(validInputs.user_login)
+  const decoded = await serde.decode(await serde.encode(event))
+  assert.equal(Object.getPrototypeOf(decoded), Object.prototype)
+  assert.equal(Object.getPrototypeOf(decoded.data), Object.prototype)
+  assert.equal(Object.getPrototypeOf(decoded.metadata), Object.prototype)
+  assert.deepStrictEqual(decoded, event)
+})
