@@ -28,26 +28,36 @@ export class InMemoryProcessedEventStore implements ProcessedEventStore {
     ).maxEntries
   }
 
-  async runOnce<T>(key: ProcessedEventKey, work: (tx: undefined) => Promise<T>): Promise<RunOnceResult<T>> {
+  // Promise chains rather than async functions: this runs once per consumed event, and each async frame costs.
+  runOnce<T>(key: ProcessedEventKey, work: (tx: undefined) => Promise<T>): Promise<RunOnceResult<T>> {
     const id = toId(key)
-    // Like the database claim, a concurrent call for the same key waits for the first one's outcome.
-    for (let running = this.#running.get(id); running; running = this.#running.get(id)) {
-      // The first caller receives and handles its own error; here it only means "not marked, try ourselves".
-      await running.then(
-        () => undefined,
-        () => undefined,
-      )
+    const running = this.#running.get(id)
+    if (running) {
+      // Like the database claim, a concurrent call for the same key waits for the first one's outcome, then
+      // tries again. The first caller receives and handles its own error; here it only means "not marked".
+      const again = () => this.runOnce(key, work)
+      return running.then(again, again)
     }
-    if (this.#touch(id)) return { ran: false }
-    const attempt = work(undefined)
-    this.#running.set(id, attempt)
+    if (this.#touch(id)) return Promise.resolve({ ran: false })
+    let attempt: Promise<T>
     try {
-      const result = await attempt
-      this.#remember(id)
-      return { ran: true, result }
-    } finally {
-      this.#running.delete(id)
+      attempt = work(undefined)
+    } catch (error) {
+      return Promise.reject(error)
     }
+    const settled = attempt.then(
+      (result): RunOnceResult<T> => {
+        this.#running.delete(id)
+        this.#remember(id)
+        return { ran: true, result }
+      },
+      (error: unknown) => {
+        this.#running.delete(id)
+        throw error
+      },
+    )
+    this.#running.set(id, settled)
+    return settled
   }
 
   async has(key: ProcessedEventKey): Promise<boolean> {
