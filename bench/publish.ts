@@ -20,7 +20,7 @@ import { fmt, machineLine, median, percentile, writeSection } from './report.ts'
 const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
 const throughputEvents = Number(process.env.BENCH_EVENTS ?? 50_000)
 const latencyEvents = Number(process.env.BENCH_LATENCY_EVENTS ?? 1_000)
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7)
 const batchSize = 1_000
 const topic = `bench.publish.${Date.now().toString(36)}`
 
