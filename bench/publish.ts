@@ -184,7 +184,7 @@ Avro-encoded into one buffer on the caller's thread and handed to our send worke
 client with the same settings (idempotent, acks=all) and sends them one at a time, in order. So ours spreads its work
 over two threads where the raw client, used as documented, runs in the caller's; the machine has two cores, shared with
 the broker. Latency: ${fmt(latencyEvents)} sequential single-event sends per round, interleaved raw/ours (ours: \`publish\`,
-which validates, encodes and awaits acks=all, through the worker). A second peer, "raw + encode", is what a service would
+which validates, encodes and awaits acks=all; sync sends go from the caller's thread, not through the worker). A second peer, "raw + encode", is what a service would
 write by hand: build the record, avsc \`toBuffer\`, frame it, send the same batches (no validation, no metrics).
 
 | measure | raw @platformatic/kafka | @grimos/events | ours ÷ raw |
@@ -199,7 +199,7 @@ Per-round background throughput (events/s): raw ${rawThroughput.map((v) => fmt(v
 Target: background throughput ≥ 90% of raw.
 Our caller-thread cost per event (same run): building and validating it (\`createUserEvent\`) ${fmt(createMicros, 1)} µs,
 \`EventSerde.encode\` (validation again, then Avro) ${fmt(encodeMicros, 1)} µs; the background path encodes without the second
-validation. Sync publishing pays a hop to the worker and back, which shows in its latency.`
+validation.`
   writeSection('publish', table)
   console.log(table)
 }

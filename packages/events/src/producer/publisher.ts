@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client'
 import type { Static } from 'typebox'
 import { createUserEvent, type PublishUserEventInput, type UserEvent, validateUserEvent } from '../catalog/index.ts'
 import { GrimError } from '../errors.ts'
-import { KafkaAdmin, type RecordPosition } from '../kafka/index.ts'
+import { KafkaAdmin, KafkaProducer, type RecordPosition } from '../kafka/index.ts'
 import { createProducerMetrics, type ProducerMetrics } from '../metrics/producer.ts'
 import { defaultRegistry } from '../metrics/registry.ts'
 import { resolveOptions } from '../options.ts'
@@ -12,7 +12,8 @@ import { withSpan } from '../tracing/propagation.ts'
 import { BackgroundQueue } from './background-queue.ts'
 import { PublisherOptionsSchema, publisherDefaults } from './options.ts'
 import { PackedBatchBuilder } from './packed-batch.ts'
-import { eventHeaders } from './record.ts'
+import { eventHeaders, toRecord } from './record.ts'
+import { sendWithRetries } from './retrying-send.ts'
 import { BatchSender } from './sender.ts'
 import { SpillFile } from './spill.ts'
 
@@ -51,6 +52,9 @@ export class EventPublisher {
   readonly options: Static<typeof PublisherOptionsSchema>
   readonly #serde: EventSerde
   readonly #sender: BatchSender
+  /** Sync publishes go from the caller's thread: one event gains nothing from the worker, and skips two hops. */
+  readonly #syncProducer: KafkaProducer
+  readonly #shutdown = new AbortController()
   readonly #metrics: ProducerMetrics
   readonly #log: Logger
   readonly #onBackgroundFailure: PublisherOptions['onBackgroundFailure']
@@ -80,11 +84,9 @@ export class EventPublisher {
         deadlineMs: this.options.deadlineMs,
         youngGenerationMb: this.options.sendWorker.youngGenerationMb,
       },
-      (mode, attempt, message) => {
-        this.#metrics.retries.inc({ mode })
-        this.#log.warn({ attempt, err: message }, 'publish failed, retrying')
-      },
+      (attempt, message) => this.#onRetry('background', attempt, message),
     )
+    this.#syncProducer = new KafkaProducer(connection)
     this.#serde = serde ?? new EventSerde({ registryUrl: this.options.registryUrl, topic: this.options.topic })
     this.#metrics = createProducerMetrics(metricsRegistry ?? defaultRegistry())
     this.#log = logger ?? pino({ name: 'grimos-events', level: process.env.LOG_LEVEL ?? 'info' })
@@ -163,10 +165,7 @@ export class EventPublisher {
       this.#log.warn({ count: valid.length, file: this.options.spillFile }, 're-sending spilled events')
     for (let start = 0; start < valid.length; start += this.options.queue.batchSize) {
       const chunk = valid.slice(start, start + this.options.queue.batchSize)
-      await this.#sendEvents(
-        chunk.map((event) => ({ event, headers: eventHeaders(event) })),
-        'background',
-      )
+      await this.#sendEvents(chunk.map((event) => ({ event, headers: eventHeaders(event) })))
     }
     await taken.done()
     this.#spillPending = false
@@ -190,7 +189,7 @@ export class EventPublisher {
           'messaging.destination.name': this.options.topic,
           'grimos.event_type': event.event_type,
         },
-        () => this.#sendEvents([{ event, headers: eventHeaders(event) }], 'sync'),
+        () => this.#sendSync(event),
       )
       this.#metrics.published.inc({ event_type: event.event_type, mode: 'sync', outcome: 'success' })
       this.#metrics.publishDuration.observe({ mode: 'sync' }, (performance.now() - started) / 1000)
@@ -235,13 +234,28 @@ export class EventPublisher {
     }
   }
 
-  async #sendEvents(
-    items: { event: UserEvent; headers: Record<string, string> }[],
-    mode: 'sync' | 'background',
-  ): Promise<RecordPosition[]> {
+  /** Through the send worker, after every batch handed to it before. */
+  async #sendEvents(items: { event: UserEvent; headers: Record<string, string> }[]): Promise<RecordPosition[]> {
     for (const eventType of new Set(items.map((item) => item.event.event_type)))
       await this.#serde.schemaIdFor(eventType)
-    return this.#sender.send(this.#pack(items), mode, describe(items))
+    return this.#sender.send(this.#pack(items), describe(items))
+  }
+
+  async #sendSync(event: UserEvent): Promise<RecordPosition[]> {
+    const record = toRecord(this.options.topic, event, await this.#serde.encode(event))
+    return sendWithRetries(
+      describe([{ event }]),
+      () => this.#syncProducer.send([record]),
+      this.options.retry,
+      this.options.deadlineMs,
+      (error, attempt) => this.#onRetry('sync', attempt, (error as Error).message),
+      this.#shutdown.signal,
+    )
+  }
+
+  #onRetry(mode: 'sync' | 'background', attempt: number, message: string): void {
+    this.#metrics.retries.inc({ mode })
+    this.#log.warn({ attempt, err: message }, 'publish failed, retrying')
   }
 
   /** Encodes the events into one packed batch; every schema id must be in memory (the caller made sure). */
@@ -265,7 +279,7 @@ export class EventPublisher {
   #handOver(batch: QueuedEvent[]): Promise<void> {
     let sent: Promise<RecordPosition[]>
     try {
-      sent = this.#sender.send(this.#pack(batch), 'background', describe(batch))
+      sent = this.#sender.send(this.#pack(batch), describe(batch))
     } catch (error) {
       return this.#keep(batch, error)
     }
@@ -298,7 +312,7 @@ export class EventPublisher {
         }
         await this.#drainSpill()
       }
-      await this.#sendEvents(batch, 'background')
+      await this.#sendEvents(batch)
       this.#recordBackgroundSuccess(batch)
     } catch (error) {
       await this.#keep(batch, error)
@@ -351,9 +365,10 @@ export class EventPublisher {
       // Out of time: sends stop retrying, so the batch in flight and every queued one are spilled, in order,
       // before the producer closes. The flush below is quick because each send now fails at once.
       this.#sender.abort()
+      this.#shutdown.abort()
       await this.#queue.flush(timeoutMs)
     }
-    await this.#sender.close()
+    await Promise.all([this.#sender.close(), this.#syncProducer.close()])
     await this.#serde.close?.()
   }
 

@@ -12,11 +12,9 @@ export interface SendWorkerConfig {
   youngGenerationMb: number
 }
 
-export type SendMode = 'sync' | 'background'
-
 export type ToWorker =
-  /** A background batch that fails for good holds back every later one; a sync send's caller gets its error. */
-  | { kind: 'send'; id: number; what: string; mode: SendMode; batch: PackedBatch }
+  /** A batch that fails for good holds back every later one until `resume`. */
+  | { kind: 'send'; id: number; what: string; batch: PackedBatch }
   /** The publisher kept the events of a failed batch: later batches may go out again. */
   | { kind: 'resume' }
   /** Shutdown: stop retrying; whatever is waiting fails at once, so the publisher can spill it. */
@@ -33,5 +31,5 @@ export interface SerializedError {
 export type FromWorker =
   | { kind: 'sent'; id: number; positions: RecordPosition[] }
   | { kind: 'failed'; id: number; error: SerializedError }
-  | { kind: 'retry'; mode: SendMode; attempt: number; message: string }
+  | { kind: 'retry'; attempt: number; message: string }
   | { kind: 'closed' }

@@ -37,12 +37,12 @@ async function send(message: Extract<ToWorker, { kind: 'send' }>): Promise<void>
       () => producer.send(unpackBatch(message.batch, headerBuffers)),
       config.retry,
       config.deadlineMs,
-      (error, attempt) => reply({ kind: 'retry', mode: message.mode, attempt, message: (error as Error).message }),
+      (error, attempt) => reply({ kind: 'retry', attempt, message: (error as Error).message }),
       shutdown.signal,
     )
     reply({ kind: 'sent', id: message.id, positions })
   } catch (error) {
-    if (message.mode === 'background') blockedBy = `an earlier batch failed (${(error as Error).message})`
+    blockedBy = `an earlier batch failed (${(error as Error).message})`
     reply({ kind: 'failed', id: message.id, error: serialize(error) })
   }
 }

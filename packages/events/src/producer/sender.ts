@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads'
 import { GrimError, type GrimErrorCode } from '../errors.ts'
 import type { RecordPosition } from '../kafka/index.ts'
 import type { PackedBatch } from './packed-batch.ts'
-import type { FromWorker, SendMode, SendWorkerConfig, ToWorker } from './send-protocol.ts'
+import type { FromWorker, SendWorkerConfig, ToWorker } from './send-protocol.ts'
 
 interface Pending {
   resolve: (positions: RecordPosition[]) => void
@@ -15,23 +15,23 @@ const workerUrl = new URL('./send-worker.ts', import.meta.url)
 
 export class BatchSender {
   readonly #config: SendWorkerConfig
-  readonly #onRetry: (mode: SendMode, attempt: number, message: string) => void
+  readonly #onRetry: (attempt: number, message: string) => void
   readonly #pending = new Map<number, Pending>()
   #worker: Worker | undefined
   #nextId = 1
   #closing: Promise<void> | undefined
 
-  constructor(config: SendWorkerConfig, onRetry: (mode: SendMode, attempt: number, message: string) => void) {
+  constructor(config: SendWorkerConfig, onRetry: (attempt: number, message: string) => void) {
     this.#config = config
     this.#onRetry = onRetry
   }
 
   /** Sends after every batch posted before it; resolves with the positions once the broker acknowledged all. */
-  send(batch: PackedBatch, mode: SendMode, what: string): Promise<RecordPosition[]> {
+  send(batch: PackedBatch, what: string): Promise<RecordPosition[]> {
     if (this.#closing) return Promise.reject(new GrimError('GRIM_CLOSED', `${what} refused: the sender is closed`))
     const id = this.#nextId++
     const sent = new Promise<RecordPosition[]>((resolve, reject) => this.#pending.set(id, { resolve, reject }))
-    this.#post({ kind: 'send', id, what, mode, batch }, [batch.values.buffer as ArrayBuffer])
+    this.#post({ kind: 'send', id, what, batch }, [batch.values.buffer as ArrayBuffer])
     // Unsettled sends keep the process alive; an idle worker does not.
     this.#worker?.ref()
     return sent
@@ -77,7 +77,7 @@ export class BatchSender {
 
   #receive(message: FromWorker): void {
     if (message.kind === 'retry') {
-      this.#onRetry(message.mode, message.attempt, message.message)
+      this.#onRetry(message.attempt, message.message)
       return
     }
     if (message.kind === 'closed') return
