@@ -46,13 +46,17 @@ export function createUserEvent<T extends UserEventType>(
 export function createUserEvent(input: PublishUserEventInput, now: Date | number = Date.now()): UserEvent {
   const nowMillis = typeof now === 'number' ? now : now.getTime()
   const data: Record<string, unknown> = { id: input.userId, ...input.userData }
+  // The event is sent later (background publishing): arrays are copied so a caller reusing theirs cannot change
+  // a validated event before it is encoded.
+  for (const field in data) if (Array.isArray(data[field])) data[field] = [...(data[field] as unknown[])]
   for (const field of nullableDataFields.get(input.eventType) ?? []) data[field] ??= null
   const event = {
-    event_id: input.eventId ?? newEventId(nowMillis),
+    // The id takes the process clock, never `now`: a caller's clock must not move every later id of the process.
+    event_id: input.eventId ?? newEventId(),
     event_type: input.eventType,
     schema_version: SCHEMA_VERSION,
     user_id: input.userId,
-    timestamp: input.timestamp === undefined ? formatTimestamp(nowMillis) : isoOrAsGiven(input.timestamp),
+    timestamp: input.timestamp === undefined ? isoOrAsGiven(nowMillis) : isoOrAsGiven(input.timestamp),
     data,
     metadata: {
       source: input.metadata?.source ?? 'unknown',
@@ -65,7 +69,8 @@ export function createUserEvent(input: PublishUserEventInput, now: Date | number
 }
 
 // An unparseable input stays as given so validation names it, instead of toISOString throwing a RangeError.
-function isoOrAsGiven(timestamp: Date | string): string {
+function isoOrAsGiven(timestamp: Date | string | number): string {
+  if (typeof timestamp === 'number') return Number.isFinite(timestamp) ? formatTimestamp(timestamp) : String(timestamp)
   const date = new Date(timestamp)
   return Number.isNaN(date.getTime()) ? String(timestamp) : date.toISOString()
 }

@@ -41,7 +41,8 @@ export class InMemoryProcessedEventStore implements ProcessedEventStore {
     if (this.#touch(id)) return Promise.resolve({ ran: false })
     let attempt: Promise<T>
     try {
-      attempt = work(undefined)
+      // Promise.resolve: a `work` that returns a plain value must not throw here after it ran.
+      attempt = Promise.resolve(work(undefined))
     } catch (error) {
       return Promise.reject(error)
     }

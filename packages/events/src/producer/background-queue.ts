@@ -54,8 +54,20 @@ export class BackgroundQueue<T> {
 
   /** Adds an item; throws GRIM_QUEUE_FULL when at capacity (callers with another overflow policy check `isFull`). */
   push(item: T): void {
-    if (this.isFull) {
-      throw new GrimError('GRIM_QUEUE_FULL', `background publish queue is full (${this.#limits.capacity} events)`, {
+    this.#add(item, this.#limits.capacity)
+  }
+
+  /**
+   * Adds an item past the capacity, for a caller whose drain now writes to disk rather than to Kafka; up to twice
+   * the capacity, then GRIM_QUEUE_FULL all the same, so memory stays bounded even if the disk is slow.
+   */
+  pushBeyondCapacity(item: T): void {
+    this.#add(item, this.#limits.capacity * 2)
+  }
+
+  #add(item: T, limit: number): void {
+    if (this.depth >= limit) {
+      throw new GrimError('GRIM_QUEUE_FULL', `background publish queue is full (${limit} events)`, {
         details: { capacity: this.#limits.capacity },
       })
     }
@@ -122,6 +134,15 @@ export class BackgroundQueue<T> {
   /** Resolves once every batch handed on so far has settled. */
   async settled(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight)
+  }
+
+  /** Resolves once nothing is being drained: handed-over batches settled and no slow-path batch running. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.settled()
+      if (!this.#serial) return
+      await this.#serial
+    }
   }
 
   /** Resolves once everything pushed so far has been settled; GRIM_SHUTDOWN_TIMEOUT after `timeoutMs`. */

@@ -4,5 +4,5 @@ export {
   publishUserEvent,
   publishUserEventInBackground,
 } from './default-publisher.ts'
-export { EventPublisher, type PublisherOptions, type PublishResult } from './publisher.ts'
+export { type BatchSenderLike, EventPublisher, type PublisherOptions, type PublishResult } from './publisher.ts'
 export { AVRO_CONTENT_TYPE, EVENT_HEADERS } from './record.ts'

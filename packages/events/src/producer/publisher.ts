@@ -15,7 +15,7 @@ import { PackedBatchBuilder } from './packed-batch.ts'
 import { eventHeaders, toRecord } from './record.ts'
 import { sendWithRetries } from './retrying-send.ts'
 import { BatchSender } from './sender.ts'
-import { SpillFile } from './spill.ts'
+import { SpillFile, type TakenSpill } from './spill.ts'
 
 export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & {
   /** Called for every background event that failed all retries (it is spilled, not lost). */
@@ -24,7 +24,12 @@ export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & 
   logger?: Logger
   /** Injected for tests; by default one is built from `registryUrl`. */
   serde?: EventSerde
+  /** Injected for tests of the ordering logic; by default the send worker (sender.ts). */
+  sender?: BatchSenderLike
 }
+
+/** What the publisher needs of its background sender: ordered sends, held back after a failure until resume. */
+export type BatchSenderLike = Pick<BatchSender, 'send' | 'failInTurn' | 'resume' | 'abort' | 'close'>
 
 export interface PublishResult {
   topic: string
@@ -51,7 +56,9 @@ interface QueuedEvent {
 export class EventPublisher {
   readonly options: Static<typeof PublisherOptionsSchema>
   readonly #serde: EventSerde
-  readonly #sender: BatchSender
+  /** A serde passed in belongs to the caller, who may share it: only our own is closed with us. */
+  readonly #ownsSerde: boolean
+  readonly #sender: BatchSenderLike
   /** Sync publishes go from the caller's thread: one event gains nothing from the worker, and skips two hops. */
   readonly #syncProducer: KafkaProducer
   readonly #shutdown = new AbortController()
@@ -63,6 +70,8 @@ export class EventPublisher {
   /** Set while earlier events wait in the spill file: newer ones must not overtake them (per-key order). */
   #spillPending = true
   #spillDrain: Promise<void> | undefined
+  /** Counts spill appends, so a re-send knows whether events joined the file after it took the file. */
+  #spillAppends = 0
   #lastSpillAttempt = 0
   #ready: Promise<void> | undefined
   /** Topic checked and every schema id in memory: batches can be encoded and handed to the worker at once. */
@@ -70,24 +79,27 @@ export class EventPublisher {
   #closed = false
 
   constructor(input: PublisherOptions = {}) {
-    const { onBackgroundFailure, metricsRegistry, logger, serde, ...rest } = input
+    const { onBackgroundFailure, metricsRegistry, logger, serde, sender, ...rest } = input
     this.options = resolveOptions('publisher', PublisherOptionsSchema, publisherDefaults, rest)
     const connection = {
       clientId: this.options.clientId,
       bootstrapBrokers: this.options.bootstrapBrokers,
       requestTimeoutMs: this.options.requestTimeoutMs,
     }
-    this.#sender = new BatchSender(
-      {
-        connection,
-        retry: this.options.retry,
-        deadlineMs: this.options.deadlineMs,
-        youngGenerationMb: this.options.sendWorker.youngGenerationMb,
-      },
-      (attempt, message) => this.#onRetry('background', attempt, message),
-    )
+    this.#sender =
+      sender ??
+      new BatchSender(
+        {
+          connection,
+          retry: this.options.retry,
+          deadlineMs: this.options.deadlineMs,
+          youngGenerationMb: this.options.sendWorker.youngGenerationMb,
+        },
+        (attempt, message) => this.#onRetry('background', attempt, message),
+      )
     this.#syncProducer = new KafkaProducer(connection)
     this.#serde = serde ?? new EventSerde({ registryUrl: this.options.registryUrl, topic: this.options.topic })
+    this.#ownsSerde = serde === undefined
     this.#metrics = createProducerMetrics(metricsRegistry ?? defaultRegistry())
     this.#log = logger ?? pino({ name: 'grimos-events', level: process.env.LOG_LEVEL ?? 'info' })
     this.#onBackgroundFailure = onBackgroundFailure
@@ -142,7 +154,17 @@ export class EventPublisher {
     await this.#queue.settled()
     this.#sender.resume()
     this.#lastSpillAttempt = Date.now()
-    const taken = await this.#spill.take()
+    // Events may join the file while it is being re-sent (a batch that failed meanwhile): take it again until
+    // a pass found nothing new, so that none is stranded behind newer events sent directly.
+    for (let appendsAtTake = -1; appendsAtTake !== this.#spillAppends; ) {
+      appendsAtTake = this.#spillAppends
+      await this.#resendTaken(await this.#spill.take())
+    }
+    this.#spillPending = false
+    this.#metrics.spilled.set(0)
+  }
+
+  async #resendTaken(taken: TakenSpill): Promise<void> {
     const valid: UserEvent[] = []
     const invalid: string[] = []
     for (const raw of taken.events) {
@@ -168,8 +190,6 @@ export class EventPublisher {
       await this.#sendEvents(chunk.map((event) => ({ event, headers: eventHeaders(event) })))
     }
     await taken.done()
-    this.#spillPending = false
-    this.#metrics.spilled.set(0)
   }
 
   /** Validates, encodes and sends one event; resolves with its position once the broker acknowledged it. */
@@ -211,13 +231,15 @@ export class EventPublisher {
   ): { eventId: string } {
     this.#assertOpen()
     const event = this.#build(input, 'background')
-    if (this.#queue.isFull && this.options.queue.overflow === 'spill') {
-      // #keep reports its own failures; nothing is left to await here.
-      void this.#keep([{ event, onFailure }], new GrimError('GRIM_QUEUE_FULL', 'background queue full; event spilled'))
-      return { eventId: event.event_id }
-    }
+    const item = { event, headers: eventHeaders(event), enqueuedAt: performance.now(), onFailure }
     try {
-      this.#queue.push({ event, headers: eventHeaders(event), enqueuedAt: performance.now(), onFailure })
+      if (this.#queue.isFull && this.options.queue.overflow === 'spill') {
+        // Everything not yet handed on goes to the spill file from now on, in queue order, so this event lands
+        // behind the older ones and ahead of the newer ones; the queue turns into a pipe to the disk until a
+        // re-send of the file succeeds.
+        this.#spillPending = true
+        this.#queue.pushBeyondCapacity(item)
+      } else this.#queue.push(item)
     } catch (error) {
       this.#metrics.published.inc({ event_type: event.event_type, mode: 'background', outcome: 'rejected' })
       throw error
@@ -281,7 +303,10 @@ export class EventPublisher {
     try {
       sent = this.#sender.send(this.#pack(batch), describe(batch))
     } catch (error) {
-      return this.#keep(batch, error)
+      // In turn: batches handed on before this one settle (and, failing, are kept) first.
+      const failure =
+        error instanceof GrimError ? error : new GrimError('GRIM_PUBLISH_FAILED', (error as Error).message)
+      sent = this.#sender.failInTurn(failure)
     }
     return sent.then(
       () => this.#recordBackgroundSuccess(batch),
@@ -306,8 +331,9 @@ export class EventPublisher {
       await this.start()
       if (this.#spillPending) {
         // While older events sit in the spill file, newer ones join them there (per-key order) except on the
-        // occasional turn that tries to re-send the file, at most once per maximum backoff delay.
-        if (Date.now() - this.#lastSpillAttempt < this.options.retry.maxDelayMs) {
+        // occasional turn that tries to re-send the file, at most once per maximum backoff delay, or when a
+        // re-send is under way (then they wait for it).
+        if (!this.#spillDrain && Date.now() - this.#lastSpillAttempt < this.options.retry.maxDelayMs) {
           throw new GrimError('GRIM_PUBLISH_FAILED', 'earlier events still wait in the spill file', { retryable: true })
         }
         await this.#drainSpill()
@@ -324,6 +350,7 @@ export class EventPublisher {
     const error =
       cause instanceof GrimError ? cause : new GrimError('GRIM_PUBLISH_FAILED', (cause as Error).message, { cause })
     this.#spillPending = true
+    this.#spillAppends++
     try {
       await this.#spill.append(items.map((item) => item.event))
     } catch (spillError) {
@@ -355,21 +382,27 @@ export class EventPublisher {
     return this.#queue.flush(timeoutMs)
   }
 
-  /** Graceful shutdown: flushes the queue (spilling what cannot be sent in time), then closes the producer. */
+  /**
+   * Graceful shutdown: flushes the queue within `timeoutMs`. What is not sent by then stops retrying and is
+   * spilled, in order (batches in the worker fail at once, events still queued follow them); then the producers
+   * close.
+   */
   async close(timeoutMs = this.options.deadlineMs * 2): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     try {
       await this.#queue.flush(timeoutMs)
     } catch {
-      // Out of time: sends stop retrying, so the batch in flight and every queued one are spilled, in order,
-      // before the producer closes. The flush below is quick because each send now fails at once.
       this.#sender.abort()
       this.#shutdown.abort()
-      await this.#queue.flush(timeoutMs)
+      const waiting = this.#queue.takeAll()
+      await this.#queue.idle()
+      if (waiting.length > 0)
+        await this.#keep(waiting, new GrimError('GRIM_SHUTDOWN_TIMEOUT', `not sent within ${timeoutMs} ms of close`))
+    } finally {
+      await Promise.all([this.#sender.close(), this.#syncProducer.close()])
+      if (this.#ownsSerde) await this.#serde.close()
     }
-    await Promise.all([this.#sender.close(), this.#syncProducer.close()])
-    await this.#serde.close?.()
   }
 
   #assertOpen(): void {

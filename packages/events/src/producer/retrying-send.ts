@@ -31,7 +31,20 @@ export async function sendWithRetries<T>(
         )
       }
       onRetry(error, attempt)
-      await new Promise((resolve) => setTimeout(resolve, delay))
+      await pause(delay, signal)
     }
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts (shutdown must not sit out a backoff). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }

@@ -1,5 +1,6 @@
 // The publisher's side of the send worker: posts packed batches, matches the replies, and turns a worker that
-// died into failed sends (so their events are kept) and a fresh worker for the next send.
+// died into failed sends (so their events are kept) and a fresh worker for the next send. Every send settles in
+// the order it was made, failures included, so the publisher's spill file keeps the events' order.
 import { Worker } from 'node:worker_threads'
 import { GrimError, type GrimErrorCode } from '../errors.ts'
 import type { RecordPosition } from '../kafka/index.ts'
@@ -12,6 +13,8 @@ interface Pending {
 }
 
 const workerUrl = new URL('./send-worker.ts', import.meta.url)
+/** How long `close` waits for the worker to close its producer before stopping it. */
+const CLOSE_TIMEOUT_MS = 10_000
 
 export class BatchSender {
   readonly #config: SendWorkerConfig
@@ -19,6 +22,11 @@ export class BatchSender {
   readonly #pending = new Map<number, Pending>()
   #worker: Worker | undefined
   #nextId = 1
+  /** Settles after the newest send: a send that fails before reaching the worker waits for it. */
+  #last: Promise<unknown> = Promise.resolve()
+  /** Set when a send failed before reaching the worker: later ones are refused, as the worker would. */
+  #heldBackBy: string | undefined
+  #aborted = false
   #closing: Promise<void> | undefined
 
   constructor(config: SendWorkerConfig, onRetry: (attempt: number, message: string) => void) {
@@ -28,22 +36,51 @@ export class BatchSender {
 
   /** Sends after every batch posted before it; resolves with the positions once the broker acknowledged all. */
   send(batch: PackedBatch, what: string): Promise<RecordPosition[]> {
-    if (this.#closing) return Promise.reject(new GrimError('GRIM_CLOSED', `${what} refused: the sender is closed`))
+    if (this.#closing) return this.failInTurn(new GrimError('GRIM_CLOSED', `${what} refused: the sender is closed`))
+    if (this.#heldBackBy !== undefined)
+      return this.failInTurn(
+        new GrimError('GRIM_PUBLISH_FAILED', `${what} held back: ${this.#heldBackBy}`, { retryable: true }),
+      )
     const id = this.#nextId++
     const sent = new Promise<RecordPosition[]>((resolve, reject) => this.#pending.set(id, { resolve, reject }))
-    this.#post({ kind: 'send', id, what, batch }, [batch.values.buffer as ArrayBuffer])
+    try {
+      this.#post({ kind: 'send', id, what, batch }, [batch.values.buffer as ArrayBuffer])
+    } catch (error) {
+      this.#pending.delete(id)
+      return this.failInTurn(
+        new GrimError('GRIM_PUBLISH_FAILED', `${what} could not reach the send worker: ${(error as Error).message}`, {
+          cause: error,
+          retryable: true,
+        }),
+      )
+    }
     // Unsettled sends keep the process alive; an idle worker does not.
     this.#worker?.ref()
+    this.#last = sent.catch(() => undefined)
     return sent
+  }
+
+  /**
+   * Fails like a send that reached the worker and failed there: only after every earlier send settled, and holding
+   * back later ones until `resume`, so no later batch overtakes this one's events.
+   */
+  failInTurn(error: GrimError): Promise<never> {
+    this.#heldBackBy ??= `an earlier batch failed (${error.message})`
+    const failed = this.#last.then(() => Promise.reject(error))
+    this.#last = failed.catch(() => undefined)
+    return failed
   }
 
   /** After a failure the worker refuses later batches (they would overtake the failed ones) until this. */
   resume(): void {
-    this.#post({ kind: 'resume' })
+    this.#heldBackBy = undefined
+    // A worker that does not exist yet holds nothing back; one that is closing takes no more work.
+    if (this.#worker && !this.#closing) this.#worker.postMessage({ kind: 'resume' } satisfies ToWorker)
   }
 
-  /** Stops retrying: sends still waiting fail at once. */
+  /** Stops retrying for good (shutdown): sends still waiting fail at once, in this worker or any later one. */
   abort(): void {
+    this.#aborted = true
     this.#worker?.postMessage({ kind: 'abort' } satisfies ToWorker)
   }
 
@@ -51,7 +88,12 @@ export class BatchSender {
     this.#closing ??= new Promise<void>((resolve) => {
       const worker = this.#worker
       if (!worker) return resolve()
-      worker.once('exit', () => resolve())
+      // A producer that cannot close (a broker gone mid-request) must not hold shutdown forever.
+      const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS)
+      worker.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
       // Waiting for it to close must keep the process alive.
       worker.ref()
       worker.postMessage({ kind: 'close' } satisfies ToWorker)
@@ -69,13 +111,15 @@ export class BatchSender {
       workerData: this.#config,
       resourceLimits: { maxYoungGenerationSizeMb: this.#config.youngGenerationMb },
     })
-    worker.on('message', (message: FromWorker) => this.#receive(message))
+    if (this.#aborted) worker.postMessage({ kind: 'abort' } satisfies ToWorker)
+    worker.on('message', (message: FromWorker) => this.#receive(worker, message))
+    worker.on('messageerror', (error) => this.#lost(worker, `a reply of the send worker was lost: ${error.message}`))
     worker.on('error', (error) => this.#lost(worker, `the send worker failed: ${error.message}`))
     worker.on('exit', (code) => this.#lost(worker, `the send worker exited (code ${code})`))
     return worker
   }
 
-  #receive(message: FromWorker): void {
+  #receive(worker: Worker, message: FromWorker): void {
     if (message.kind === 'retry') {
       this.#onRetry(message.attempt, message.message)
       return
@@ -84,7 +128,7 @@ export class BatchSender {
     const pending = this.#pending.get(message.id)
     if (!pending) return
     this.#pending.delete(message.id)
-    if (this.#pending.size === 0) this.#worker?.unref()
+    if (this.#pending.size === 0 && !this.#closing) worker.unref()
     if (message.kind === 'sent') {
       pending.resolve(message.positions)
       return
@@ -96,6 +140,8 @@ export class BatchSender {
   #lost(worker: Worker, reason: string): void {
     if (this.#worker !== worker) return
     this.#worker = undefined
+    // Whatever follows the lost batches must wait for the publisher to keep them, as after any failure.
+    if (this.#pending.size > 0) this.#heldBackBy ??= reason
     const error = new GrimError('GRIM_PUBLISH_FAILED', reason, { retryable: true })
     for (const pending of this.#pending.values()) pending.reject(error)
     this.#pending.clear()

@@ -117,3 +117,21 @@ test('property: any valid generated event round-trips through the serde', async 
     { numRuns: 300 },
   )
 })
+
+test("the event owns its arrays: changing the caller's afterwards changes nothing", () => {
+  const roles = ['user']
+  const event = createUserEvent({
+    ...validInputs.user_logout,
+    userData: { ...validInputs.user_logout.userData, roles },
+  })
+  roles.push('admin')
+  assert.deepEqual(event.data.roles, ['user'])
+})
+
+test("a caller's clock sets the timestamp but never the event ids of the process", () => {
+  const future = Date.now() + 3 * 60_000
+  createUserEvent(validInputs.user_logout, future)
+  const id = createUserEvent(validInputs.user_logout).event_id
+  const idMillis = Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16)
+  assert.ok(idMillis <= Date.now(), 'the next id carries the process clock')
+})

@@ -1,0 +1,170 @@
+// The publisher's ordering logic around failures, against a stand-in for the send worker that keeps the worker's
+// contract (ordered sends; after a failure, later batches held back until resume) and fails on demand, which the
+// real broker cannot. The registry is real; the sync producer points at a closed port, so sync sends fail.
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import pino from 'pino'
+import { Registry } from 'prom-client'
+import { deleteSubjectsAfter, uniqueName } from '../../../../test/support/index.ts'
+import { avroTypeFor, USER_EVENT_TYPES } from '../../src/catalog/index.ts'
+import { GrimError } from '../../src/errors.ts'
+import type { RecordPosition } from '../../src/kafka/index.ts'
+import { type BatchSenderLike, EventPublisher } from '../../src/producer/index.ts'
+import { HeaderBufferCache, type PackedBatch, unpackBatch } from '../../src/producer/packed-batch.ts'
+import { SpillFile } from '../../src/producer/spill.ts'
+import { EventSerde } from '../../src/serde/index.ts'
+import { validInputs } from '../catalog/fixtures.ts'
+
+const topic = uniqueName('publisher-order')
+const serde = new EventSerde({ topic })
+deleteSubjectsAfter(() => USER_EVENT_TYPES.map((type) => serde.subjectFor(type)))
+after(() => serde.close())
+
+const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const input = (n: number) => ({
+  ...validInputs.user_logout,
+  metadata: { source: 'order-test', request_id: `e${n}` },
+})
+
+/** Ordered like the worker; `failing` names events whose batch fails once. */
+class ModelSender implements BatchSenderLike {
+  readonly delivered: string[] = []
+  readonly failing: Set<string>
+  /** While set, sends wait (a broker that does not answer) until `abort`. */
+  stalled = false
+  #aborted = false
+  #wake: () => void = () => undefined
+  #chain: Promise<unknown> = Promise.resolve()
+  #heldBack = false
+  readonly #headers = new HeaderBufferCache()
+
+  constructor(failing: string[] = []) {
+    this.failing = new Set(failing)
+  }
+
+  send(batch: PackedBatch, what: string): Promise<RecordPosition[]> {
+    const ids = unpackBatch(batch, this.#headers).map(
+      (record) =>
+        (avroTypeFor('user_logout').fromBuffer(record.value!.subarray(5)) as { metadata: { request_id: string } })
+          .metadata.request_id,
+    )
+    const sent = this.#chain.then(async () => {
+      await later(5)
+      if (this.stalled && !this.#aborted) await new Promise<void>((resolve) => (this.#wake = resolve))
+      if (this.#aborted) throw new GrimError('GRIM_CLOSED', `${what} abandoned: shutting down`, { retryable: true })
+      if (this.#heldBack) throw new GrimError('GRIM_PUBLISH_FAILED', `${what} held back`, { retryable: true })
+      if (ids.some((id) => this.failing.delete(id))) {
+        this.#heldBack = true
+        throw new GrimError('GRIM_PUBLISH_FAILED', `${what} failed`, { retryable: true })
+      }
+      this.delivered.push(...ids)
+      return []
+    })
+    this.#chain = sent.catch(() => undefined)
+    return sent
+  }
+
+  failInTurn(error: GrimError): Promise<never> {
+    this.#heldBack = true
+    const failed = this.#chain.then(() => Promise.reject(error))
+    this.#chain = failed.catch(() => undefined)
+    return failed
+  }
+
+  resume(): void {
+    this.#heldBack = false
+  }
+
+  abort(): void {
+    this.#aborted = true
+    this.#wake()
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve()
+  }
+}
+
+function publisherWith(
+  sender: ModelSender,
+  queue: { capacity: number; overflow: 'reject' | 'spill'; batchSize: number } = {
+    capacity: 100,
+    overflow: 'reject',
+    batchSize: 1,
+  },
+) {
+  const spillFile = join(mkdtempSync(join(tmpdir(), 'grimos-order-')), 'spill.ndjson')
+  const publisher = new EventPublisher({
+    topic,
+    clientId: 'order-test',
+    bootstrapBrokers: ['127.0.0.1:1'],
+    requestTimeoutMs: 200,
+    deadlineMs: 300,
+    retry: { initialDelayMs: 10, multiplier: 2, maxDelayMs: 100, jitter: 0, maxAttempts: 1 },
+    ensureTopic: false,
+    queue,
+    spillFile,
+    serde,
+    sender,
+    metricsRegistry: new Registry(),
+    logger: pino({ level: 'silent' }),
+  })
+  after(() => publisher.close(1_000))
+  return { publisher, spill: new SpillFile(spillFile) }
+}
+
+test('an event spilled while a re-send runs is not stranded: it goes out before newer ones', async () => {
+  const sender = new ModelSender(['e1'])
+  const { publisher, spill } = publisherWith(sender)
+  await publisher.start()
+  publisher.publishInBackground(input(1))
+  await publisher.flush(5_000)
+  assert.equal(await spill.count(), 1, 'e1 failed and was spilled')
+  await later(150)
+  // A sync publish re-sends the spill first; e2 arrives while that re-send runs.
+  const sync = publisher.publish(input(99)).catch((error: GrimError) => error.code)
+  await later(1)
+  publisher.publishInBackground(input(2))
+  await publisher.flush(5_000)
+  assert.equal(await sync, 'GRIM_PUBLISH_FAILED', 'the sync producer cannot reach a broker')
+  publisher.publishInBackground(input(3))
+  await publisher.flush(5_000)
+  assert.equal(await spill.count(), 0, 'nothing left behind in the spill file')
+  assert.deepEqual(sender.delivered, ['e1', 'e2', 'e3'])
+})
+
+test('with overflow "spill", a full queue spills in call order: older events first', async () => {
+  const sender = new ModelSender(['e1'])
+  const { publisher, spill } = publisherWith(sender, { capacity: 2, overflow: 'spill', batchSize: 1 })
+  assert.equal(await spill.count(), 0)
+  await publisher.start()
+  publisher.publishInBackground(input(1))
+  publisher.publishInBackground(input(2))
+  publisher.publishInBackground(input(3))
+  await publisher.flush(5_000)
+  await later(150)
+  publisher.publishInBackground(input(4))
+  await publisher.flush(5_000)
+  assert.deepEqual(sender.delivered, ['e1', 'e2', 'e3', 'e4'])
+})
+
+test('close past its timeout stops the sends and spills what is left, in call order, then resolves', async () => {
+  const sender = new ModelSender()
+  sender.stalled = true
+  const { publisher, spill } = publisherWith(sender)
+  await publisher.start()
+  for (let n = 1; n <= 3; n++) publisher.publishInBackground(input(n))
+  await later(20)
+  const started = Date.now()
+  await publisher.close(200)
+  assert.ok(Date.now() - started < 2_000, 'bounded by its timeout, not by the stalled sends')
+  const kept = await spill.take()
+  assert.deepEqual(
+    kept.events.map((event) => (event as { metadata: { request_id: string } }).metadata.request_id),
+    ['e1', 'e2', 'e3'],
+  )
+  assert.deepEqual(sender.delivered, [])
+})
