@@ -59,6 +59,18 @@ async function rawDecode(group: string): Promise<number> {
   })
 }
 
+/** A raw consumer of the whole topic from the beginning, manual commits, as both raw variants read it. */
+async function rawSubscription(group: string, clientId: string) {
+  const consumer = new Consumer({ clientId, groupId: group, bootstrapBrokers: [bootstrap], groupProtocol: 'classic' })
+  const stream = await consumer.consume({
+    topics: [topic],
+    autocommit: false,
+    mode: 'committed',
+    fallbackMode: 'earliest',
+  })
+  return { consumer, stream }
+}
+
 function raw(group: string): Promise<number> {
   return rawLoop(group, undefined)
 }
@@ -68,18 +80,7 @@ function raw(group: string): Promise<number> {
  * processed asynchronously or in order before the next record arrives. Shown for scale, not as the reference.
  */
 async function rawEvents(group: string): Promise<number> {
-  const consumer = new Consumer({
-    clientId: 'bench-raw-events',
-    groupId: group,
-    bootstrapBrokers: [bootstrap],
-    groupProtocol: 'classic',
-  })
-  const stream = await consumer.consume({
-    topics: [topic],
-    autocommit: false,
-    mode: 'committed',
-    fallbackMode: 'earliest',
-  })
+  const { consumer, stream } = await rawSubscription(group, 'bench-raw-events')
   let first = 0
   let seen = 0
   const elapsed = await new Promise<number>((resolve) =>
@@ -94,18 +95,7 @@ async function rawEvents(group: string): Promise<number> {
 }
 
 async function rawLoop(group: string, onValue: ((value: Buffer) => Promise<void> | void) | undefined): Promise<number> {
-  const consumer = new Consumer({
-    clientId: 'bench-raw',
-    groupId: group,
-    bootstrapBrokers: [bootstrap],
-    groupProtocol: 'classic',
-  })
-  const stream = await consumer.consume({
-    topics: [topic],
-    autocommit: false,
-    mode: 'committed',
-    fallbackMode: 'earliest',
-  })
+  const { consumer, stream } = await rawSubscription(group, 'bench-raw')
   let first = 0
   let seen = 0
   let last: { topic: string; partition: number; offset: bigint; leaderEpoch: number } | undefined

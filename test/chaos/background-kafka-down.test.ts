@@ -14,25 +14,9 @@ import { USER_EVENT_TYPES } from '../../packages/events/src/catalog/index.ts'
 import { EventPublisher } from '../../packages/events/src/producer/index.ts'
 import { SpillFile } from '../../packages/events/src/producer/spill.ts'
 import { EventSerde } from '../../packages/events/src/serde/index.ts'
-import { createTestTopic, deleteSubjectsAfter, readAll } from '../support/index.ts'
+import { chaosLoginInput, createTestTopic, deleteSubjectsAfter, readAll } from '../support/index.ts'
 
 const users = Array.from({ length: 5 }, (_, i) => `0190d5a2-7c1e-7b3a-9f00-10000000000${i}`)
-
-function logoutInput(userId: string, n: number) {
-  return {
-    eventType: 'user_logout' as const,
-    userId,
-    userData: {
-      email: `user-${userId.slice(-1)}@example.com`,
-      full_name: 'Chaos Test',
-      is_active: true,
-      is_superuser: false,
-      roles: ['user'],
-      all_sessions: n % 2 === 0,
-    },
-    metadata: { source: 'chaos-test', request_id: `req-${n}` },
-  }
-}
 
 test('background events published while Kafka is stopped are spilled in order and sent first once it is back', async () => {
   const topic = await createTestTopic('background-chaos', 3)
@@ -62,7 +46,7 @@ test('background events published while Kafka is stopped are spilled in order an
   const burst = (count: number) => {
     for (let i = 0; i < count; i++, n++) {
       const userId = users[n % users.length] as string
-      published.push({ userId, eventId: publisher.publishInBackground(logoutInput(userId, n)).eventId })
+      published.push({ userId, eventId: publisher.publishInBackground(chaosLoginInput(userId, n)).eventId })
     }
   }
 

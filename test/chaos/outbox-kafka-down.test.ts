@@ -10,27 +10,17 @@ import { USER_EVENT_TYPES } from '../../packages/events/src/catalog/index.ts'
 import { migrateEventsSchema, openDatabase } from '../../packages/events/src/db/index.ts'
 import { enqueueUserEvent, startOutboxRelay } from '../../packages/events/src/outbox/index.ts'
 import { EventSerde } from '../../packages/events/src/serde/index.ts'
-import { createTestTopic, databaseUrl, deleteSubjectsAfter, readAll, uniqueName } from '../support/index.ts'
+import {
+  chaosLoginInput,
+  createTestTopic,
+  databaseUrl,
+  deleteSubjectsAfter,
+  readAll,
+  uniqueName,
+} from '../support/index.ts'
 
 const users = Array.from({ length: 5 }, (_, i) => `0190d5a2-7c1e-7b3a-9f00-00000000000${i}`)
 const perUser = 10
-
-function loginInput(userId: string, n: number) {
-  return {
-    eventType: 'user_login' as const,
-    userId,
-    userData: {
-      email: `user-${userId.slice(-1)}@example.com`,
-      full_name: 'Chaos Test',
-      is_active: true,
-      is_superuser: false,
-      roles: ['user'],
-      login_method: 'password' as const,
-      outcome: 'success' as const,
-    },
-    metadata: { source: 'chaos-test', request_id: `req-${n}` },
-  }
-}
 
 test('events written to the outbox while Kafka is stopped all arrive after it restarts, once each, in order per user', async () => {
   const topic = await createTestTopic('outbox-chaos', 3)
@@ -59,7 +49,7 @@ test('events written to the outbox while Kafka is stopped all arrive after it re
     for (let n = 0; n < perUser; n++) {
       await db.transaction(async (tx) => {
         for (const userId of users)
-          written.push((await enqueueUserEvent(tx, loginInput(userId, n), { topic })).event_id)
+          written.push((await enqueueUserEvent(tx, chaosLoginInput(userId, n), { topic })).event_id)
       })
     }
     await new Promise((resolve) => setTimeout(resolve, 2_000))

@@ -83,3 +83,21 @@ export async function readAll(topic: string): Promise<IncomingRecord[]> {
     await Promise.all([admin.close(), reader.close()])
   }
 }
+
+/** A successful login of `userId`, the n-th event a fault test publishes (request_id `req-<n>`). */
+export function chaosLoginInput(userId: string, n: number) {
+  return {
+    eventType: 'user_login' as const,
+    userId,
+    userData: {
+      email: `user-${userId.slice(-1)}@example.com`,
+      full_name: 'Chaos Test',
+      is_active: true,
+      is_superuser: false,
+      roles: ['user'],
+      login_method: 'password' as const,
+      outcome: 'success' as const,
+    },
+    metadata: { source: 'chaos-test', request_id: `req-${n}` },
+  }
+}
