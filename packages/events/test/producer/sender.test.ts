@@ -66,3 +66,17 @@ test('after a batch fails for good, later ones are held back until resume', asyn
   sender.resume()
   await assert.rejects(sender.send(batch(topic, ['3']), 'third'), /third failed after/)
 })
+
+test('a worker that dies fails its batches (to be kept), holds later ones back, and is replaced after resume', async () => {
+  // No broker list: the worker's producer refuses its options at start-up, so the worker dies.
+  const sender = new BatchSender(
+    { connection: { bootstrapBrokers: [] }, retry, deadlineMs: 300, youngGenerationMb: 16 },
+    () => undefined,
+  )
+  after(() => sender.close())
+  const topic = 'grimos.never'
+  await assert.rejects(sender.send(batch(topic, ['1']), 'first'), /send worker (failed|exited)/)
+  await assert.rejects(sender.send(batch(topic, ['2']), 'second'), /second held back/)
+  sender.resume()
+  await assert.rejects(sender.send(batch(topic, ['3']), 'third'), /send worker (failed|exited)/)
+})
