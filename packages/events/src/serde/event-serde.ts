@@ -130,18 +130,6 @@ export class EventSerde {
   }
 
   /**
-   * `encode` without waiting, for hot paths: undefined while the schema id is not in memory yet (then call
-   * `encode`). Throws what `encode` would throw.
-   */
-  encodeCached(event: UserEvent): Buffer | undefined {
-    if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event serde is closed')
-    const id = this.#ids.get(event.event_type)
-    if (id === undefined) return undefined
-    const valid = validateUserEvent(event, Date.now())
-    return this.#write(avroTypeFor(valid.event_type), id, valid)
-  }
-
-  /**
    * Writes an event that already passed validation (what `createUserEvent` returns), framed, into `target` at
    * `offset`, so a batch of events shares one buffer. Returns the end offset, minus the bytes missing when
    * `target` is too small (grow it and call again), or undefined while the schema id is not in memory.
