@@ -148,6 +148,12 @@ export function isGrimError(error: unknown): error is GrimError {
   return error instanceof GrimError
 }
 
+/** `error` itself when it is ours; anything else wrapped (as its cause) under `code`. */
+export function asGrimError(error: unknown, code: GrimErrorCode): GrimError {
+  if (isGrimError(error)) return error
+  return new GrimError(code, error instanceof Error ? error.message : String(error), { cause: error })
+}
+
 /** Whether to try again: a GrimError says so itself; anything unknown is assumed transient. */
 export function isRetryable(error: unknown): boolean {
   return isGrimError(error) ? error.retryable : true

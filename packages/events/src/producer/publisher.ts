@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Static } from 'typebox'
 import { createUserEvent, type PublishUserEventInput, type UserEvent, validateUserEvent } from '../catalog/index.ts'
-import { GrimError } from '../errors.ts'
+import { asGrimError, GrimError } from '../errors.ts'
 import { KafkaAdmin, KafkaProducer, type RecordPosition } from '../kafka/index.ts'
 import { createProducerMetrics, type ProducerMetrics } from '../metrics/producer.ts'
 import { defaultRegistry } from '../metrics/registry.ts'
@@ -304,9 +304,7 @@ export class EventPublisher {
       sent = this.#sender.send(this.#pack(batch), describe(batch))
     } catch (error) {
       // In turn: batches handed on before this one settle (and, failing, are kept) first.
-      const failure =
-        error instanceof GrimError ? error : new GrimError('GRIM_PUBLISH_FAILED', (error as Error).message)
-      sent = this.#sender.failInTurn(failure)
+      sent = this.#sender.failInTurn(asGrimError(error, 'GRIM_PUBLISH_FAILED'))
     }
     return sent.then(
       () => this.#recordBackgroundSuccess(batch),
@@ -347,8 +345,7 @@ export class EventPublisher {
 
   /** The end of every failure path in the background: reported three ways, and the events kept on disk. */
   async #keep(items: Pick<QueuedEvent, 'event' | 'onFailure'>[], cause: unknown): Promise<void> {
-    const error =
-      cause instanceof GrimError ? cause : new GrimError('GRIM_PUBLISH_FAILED', (cause as Error).message, { cause })
+    const error = asGrimError(cause, 'GRIM_PUBLISH_FAILED')
     this.#spillPending = true
     this.#spillAppends++
     try {

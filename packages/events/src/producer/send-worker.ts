@@ -3,7 +3,7 @@
 // time, in the order they were posted. After one fails for good, every later one is refused until the publisher
 // has kept the failed events and says `resume`: one user's events never overtake their own failed ones.
 import { parentPort, workerData } from 'node:worker_threads'
-import { GrimError, isGrimError } from '../errors.ts'
+import { asGrimError, GrimError } from '../errors.ts'
 import { KafkaProducer } from '../kafka/index.ts'
 import { HeaderBufferCache, unpackBatch } from './packed-batch.ts'
 import { sendWithRetries } from './retrying-send.ts'
@@ -22,7 +22,7 @@ let running = false
 const reply = (message: FromWorker) => port.postMessage(message)
 
 function serialize(error: unknown): SerializedError {
-  const typed = isGrimError(error) ? error : new GrimError('GRIM_PUBLISH_FAILED', (error as Error).message)
+  const typed = asGrimError(error, 'GRIM_PUBLISH_FAILED')
   return { code: typed.code, message: typed.message, retryable: typed.retryable, details: typed.details }
 }
 
