@@ -5,15 +5,17 @@ export interface QueueLimits {
   batchSize: number
 }
 
+/** Both drains settle every item of the batch themselves (ack, retry, spill) and never throw. */
 export interface BatchDrain<T> {
-  /**
-   * Settles every item of the batch itself (ack, retry, spill) and never throws. When `canHandOver()` said yes,
-   * it must hand the batch on before its first await: batches are then handed on in queue order without waiting
-   * for each other, and whoever takes them keeps that order.
-   */
-  drainBatch(items: T[]): Promise<void>
-  /** Whether the next batch may be handed on now; when not, batches go one at a time, each awaited. */
+  /** Whether the next batch may go to `handOver` now; when not, batches go to `drainBatch`. */
   canHandOver(): boolean
+  /**
+   * The fast path: hands the batch on before its first await. Batches are handed on in queue order without
+   * waiting for each other, and whoever takes them keeps that order.
+   */
+  handOver(items: T[]): Promise<void>
+  /** The slow path: one batch at a time, each awaited, after every handed-over batch settled. */
+  drainBatch(items: T[]): Promise<void>
 }
 
 /**
@@ -107,7 +109,7 @@ export class BackgroundQueue<T> {
       }
       const batch = this.#take()
       this.#handedOver += batch.length
-      const settled: Promise<void> = this.#drain.drainBatch(batch).finally(() => {
+      const settled: Promise<void> = this.#drain.handOver(batch).finally(() => {
         this.#handedOver -= batch.length
         this.#inFlight.delete(settled)
         this.#onDepth(this.depth)

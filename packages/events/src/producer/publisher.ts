@@ -107,8 +107,9 @@ export class EventPublisher {
     this.#queue = new BackgroundQueue(
       this.options.queue,
       {
-        drainBatch: (batch) => (this.#canHandOver() ? this.#handOver(batch) : this.#sendBackgroundBatch(batch)),
-        canHandOver: () => this.#canHandOver(),
+        canHandOver: () => this.#started && !this.#spillPending,
+        handOver: (batch) => this.#handOver(batch),
+        drainBatch: (batch) => this.#sendBackgroundBatch(batch),
       },
       (depth) => this.#metrics.queueDepth.set(depth),
     )
@@ -291,10 +292,6 @@ export class EventPublisher {
       })
     }
     return builder.build()
-  }
-
-  #canHandOver(): boolean {
-    return this.#started && !this.#spillPending
   }
 
   /** The fast path: encoded and posted to the worker now, settled when it answers. */

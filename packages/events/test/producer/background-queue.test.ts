@@ -4,6 +4,9 @@ import { BackgroundQueue, type BatchDrain } from '../../src/producer/background-
 
 const later = (ms = 2) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** The same drain on the fast and the slow path. */
+const eitherPath = (drain: (batch: number[]) => Promise<void>) => ({ handOver: drain, drainBatch: drain })
+
 /** Records batches; hands over while `handOver` says so, the way the publisher does once it is started. */
 function recordingDrain(handOver: () => boolean) {
   const batches: number[][] = []
@@ -11,13 +14,13 @@ function recordingDrain(handOver: () => boolean) {
   let maxInFlight = 0
   const drain: BatchDrain<number> = {
     canHandOver: handOver,
-    drainBatch: async (batch) => {
+    ...eitherPath(async (batch) => {
       batches.push(batch)
       inFlight++
       maxInFlight = Math.max(maxInFlight, inFlight)
       await later()
       inFlight--
-    },
+    }),
   }
   return { drain, batches, maxInFlight: () => maxInFlight }
 }
@@ -60,11 +63,11 @@ test('switching to the slow path waits for every handed-over batch to settle fir
     { capacity: 100, batchSize: 2 },
     {
       canHandOver: () => fast,
-      drainBatch: async (batch) => {
+      ...eitherPath(async (batch) => {
         events.push(`start ${batch}`)
         await later(batch[0] === 0 ? 20 : 1)
         events.push(`end ${batch}`)
-      },
+      }),
     },
     () => undefined,
   )
@@ -80,7 +83,7 @@ test('switching to the slow path waits for every handed-over batch to settle fir
 test('a full queue refuses with GRIM_QUEUE_FULL instead of dropping, counting handed-over events', () => {
   const queue = new BackgroundQueue<number>(
     { capacity: 2, batchSize: 1 },
-    { canHandOver: () => true, drainBatch: () => new Promise<void>(() => undefined) },
+    { canHandOver: () => true, ...eitherPath(() => new Promise<void>(() => undefined)) },
     () => undefined,
   )
   queue.push(1)
@@ -93,7 +96,7 @@ test('flush gives up with GRIM_SHUTDOWN_TIMEOUT and takeAll hands back what was 
   let release: () => void = () => undefined
   const queue = new BackgroundQueue<number>(
     { capacity: 10, batchSize: 1 },
-    { canHandOver: () => false, drainBatch: () => new Promise<void>((resolve) => (release = resolve)) },
+    { canHandOver: () => false, ...eitherPath(() => new Promise<void>((resolve) => (release = resolve))) },
     () => undefined,
   )
   queue.push(1)
@@ -107,7 +110,7 @@ test('depth is reported as it changes', async () => {
   const depths: number[] = []
   const queue = new BackgroundQueue<number>(
     { capacity: 10, batchSize: 2 },
-    { canHandOver: () => false, drainBatch: async () => undefined },
+    { canHandOver: () => false, ...eitherPath(async () => undefined) },
     (d) => depths.push(d),
   )
   queue.push(1)
