@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { userSnapshot } from '../events.ts'
 import type { UserRow } from './repository.ts'
 
 /** The user as callers see it. The response schema also keeps any stray column (a hash) out of the JSON. */
@@ -19,12 +20,8 @@ export const UserViewSchema = Type.Object(
 
 export function toUserView(user: UserRow) {
   return {
-    id: user.id,
-    email: user.email,
-    full_name: user.full_name,
-    is_active: user.is_active,
-    is_superuser: user.is_superuser,
-    roles: user.roles,
+    // The fields every user event carries, so the API and the events cannot drift apart.
+    ...userSnapshot(user),
     email_verified: user.email_verified_at !== null,
     created_at: new Date(user.created_at).toISOString(),
     updated_at: new Date(user.updated_at).toISOString(),
