@@ -11,7 +11,7 @@ export interface PackedBatch {
   /** Each key's partition hash (partition.ts); the client takes it modulo the partition count. */
   partitions: Uint32Array
   /** Number of header pairs of each record. */
-  headerCounts: Uint8Array
+  headerCounts: Uint32Array
   /** Header names and values of every record, flattened: name, value, name, value, ... */
   headers: string[]
   values: Uint8Array
@@ -79,7 +79,7 @@ export class PackedBatchBuilder {
       topic: this.topic,
       keyEnds: Uint32Array.from(this.#keyEnds),
       partitions: Uint32Array.from(this.#partitions),
-      headerCounts: Uint8Array.from(this.#headerCounts),
+      headerCounts: Uint32Array.from(this.#headerCounts),
       headers: this.#headers,
       values,
       valueEnds: Uint32Array.from(this.#valueEnds),

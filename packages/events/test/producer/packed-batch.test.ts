@@ -47,6 +47,14 @@ test('the built batch owns its bytes: later adds to the builder do not change it
   assert.deepEqual(Buffer.from(batch.values), copy)
 })
 
+test('a record with hundreds of headers keeps every one', () => {
+  const builder = new PackedBatchBuilder('t')
+  const headers = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`h${i}`, `v${i}`]))
+  builder.add('k', headers, write(Buffer.from('v')))
+  const [record] = unpackBatch(builder.build(), new HeaderBufferCache())
+  assert.equal((record?.headers as Map<Buffer, Buffer>).size, 300)
+})
+
 test('a repeated header value reuses its bytes; a new value gets new ones', () => {
   const cache = new HeaderBufferCache()
   const first = cache.bytesOf('event_type', 'user_login')
