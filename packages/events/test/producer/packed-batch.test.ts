@@ -52,7 +52,8 @@ test('a record with hundreds of headers keeps every one', () => {
   const headers = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`h${i}`, `v${i}`]))
   builder.add('k', headers, write(Buffer.from('v')))
   const [record] = unpackBatch(builder.build(), new HeaderBufferCache())
-  assert.equal((record?.headers as Map<Buffer, Buffer>).size, 300)
+  assert.ok(record)
+  assert.equal((record.headers as Map<Buffer, Buffer>).size, 300)
 })
 
 test('a repeated header value reuses its bytes; a new value gets new ones', () => {
