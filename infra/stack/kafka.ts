@@ -63,7 +63,9 @@ async function prepare(java: string): Promise<string> {
   if (!existsSync(join(dataDir, 'meta.properties'))) {
     const clusterId = randomBytes(16).toString('base64url')
     try {
-      await run(java, [...jvmArgs(libs), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile])
+      // `--cluster-id=` and not `-t id`: one id in 64 starts with '-', which argparse then reads as an option.
+      const format = ['format', `--cluster-id=${clusterId}`, '-c', configFile]
+      await run(java, [...jvmArgs(libs), 'kafka.tools.StorageTool', ...format])
     } catch (error) {
       const detail = ((error as { stderr?: string }).stderr ?? String(error)).trim().split('\n').at(-1)
       throw new StackError(`formatting Kafka storage in ${dataDir} failed: ${detail}`)
