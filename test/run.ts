@@ -15,6 +15,7 @@ const phases: { name: string; args: string[] }[] = [
       'services/*/test/**/*.test.ts',
       'infra/test/**/*.test.ts',
       'test/e2e/**/*.test.ts',
+      'test/fuzz/**/*.test.ts',
     ],
   },
   {

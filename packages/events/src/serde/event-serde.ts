@@ -18,6 +18,7 @@ import {
 import { validateDecoded } from '../catalog/validate.ts'
 import { GrimError } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
+import { type BoundsCheck, BoundsViolation, boundsCheckFor, type DecodeLimits } from './bounds.ts'
 import { type CompatibilityLevel, EventSerdeOptionsSchema, eventSerdeDefaults } from './options.ts'
 import { SchemaRegistryClient } from './registry.ts'
 import { type SubjectStrategy, subjectFor } from './subjects.ts'
@@ -31,6 +32,14 @@ export interface EventSerdeOptions {
   compatibility?: CompatibilityLevel
   registryRetries?: number
   registryTimeoutMs?: number
+  /** Largest framed record decoded at all (default: the broker's message.max.bytes, 1048588). */
+  maxRecordBytes?: number
+  /** Most array items plus map entries in one record (default 100,000). */
+  maxItems?: number
+  /** Deepest nesting of records, arrays and maps in one record (default 32). */
+  maxDepth?: number
+  /** How long a schema id the registry does not know is remembered as unknown (ms, default 60,000). */
+  unknownSchemaTtlMs?: number
 }
 
 export interface DecodeOptions {
@@ -57,6 +66,8 @@ interface WriterEntry {
   schema: object
   type: AvroType
   recordName: string
+  /** Checks a payload's lengths and counts against this writer schema before avsc reads it. */
+  check: BoundsCheck
 }
 
 interface ReaderEntry {
@@ -75,6 +86,9 @@ export class EventSerde {
   readonly #readyWriters = new Map<number, WriterEntry>()
   readonly #catalogReaders = new Map<string, ReaderEntry>()
   readonly #customReaders = new WeakMap<object, ReaderEntry>()
+  /** Ids the registry answered 404 for, with when that answer expires: a flood of them costs one lookup each. */
+  readonly #unknownIds = new Map<number, { error: GrimError; until: number }>()
+  readonly #limits: DecodeLimits
   // Events are encoded straight after the header in one reusable buffer, then copied out once.
   #scratch = Buffer.allocUnsafe(16 * 1024)
   #closed = false
@@ -82,6 +96,13 @@ export class EventSerde {
   constructor(options?: EventSerdeOptions) {
     this.#options = resolveSerdeOptions(options)
     this.registry = new SchemaRegistryClient(this.#options)
+    const { maxRecordBytes, maxItems, maxDepth } = this.#options
+    this.#limits = { maxRecordBytes, maxItems, maxDepth }
+  }
+
+  /** The bounds every decode applies to hostile bytes. */
+  get limits(): Readonly<DecodeLimits> {
+    return this.#limits
   }
 
   get topic(): string {
@@ -149,7 +170,7 @@ export class EventSerde {
    * writer and a new reader work, and the other way round, within the compatibility rules.
    */
   async decode(bytes: Uint8Array, options: DecodeOptions = {}): Promise<UserEvent> {
-    const { schemaId, payload } = unframe(bytes)
+    const { schemaId, payload } = this.#unframe(bytes)
     const writer = this.#readyWriters.get(schemaId) ?? (await this.#writer(schemaId))
     return this.#decodeWith(schemaId, payload, writer, options.readerSchema)
   }
@@ -159,22 +180,22 @@ export class EventSerde {
    * yet (then call `decode`). Throws what `decode` would throw.
    */
   decodeCached(bytes: Uint8Array): UserEvent | undefined {
-    const { schemaId, payload } = unframe(bytes)
+    const { schemaId, payload } = this.#unframe(bytes)
     const writer = this.#readyWriters.get(schemaId)
     return writer && this.#decodeWith(schemaId, payload, writer, undefined)
   }
 
   /** Reads a framed record with its writer schema only, without validation: for inspecting dead letters. */
   async decodeUnknown(bytes: Uint8Array): Promise<DecodedRecord> {
-    const { schemaId, payload } = unframe(bytes)
-    const writer = await this.#writer(schemaId)
-    const value = read(schemaId, payload, writer.type, undefined)
+    const { schemaId, payload } = this.#unframe(bytes)
+    const writer = this.#readyWriters.get(schemaId) ?? (await this.#writer(schemaId))
+    const value = this.#read(schemaId, payload, writer, writer.type, undefined)
     return { schemaId, recordName: writer.recordName, writerSchema: writer.schema, value }
   }
 
   #decodeWith(schemaId: number, payload: Buffer, writer: WriterEntry, readerSchema: object | undefined): UserEvent {
     const reader = readerSchema ? this.#customReader(readerSchema) : this.#catalogReader(writer)
-    const value = read(schemaId, payload, reader.type, this.#resolver(reader, schemaId, writer))
+    const value = this.#read(schemaId, payload, writer, reader.type, this.#resolver(reader, schemaId, writer))
     // The decoder already guarantees the structure; the business rules still run.
     return validateDecoded(reader.type, value, Date.now())
   }
@@ -193,7 +214,8 @@ export class EventSerde {
     this.#ids.set(eventType, id)
     // Our own records then decode without asking the registry for a schema we already hold.
     if (!this.#writers.has(id)) {
-      const entry = { schema, type: avroTypeFor(eventType), recordName: recordNameFor(eventType) }
+      const type = avroTypeFor(eventType)
+      const entry = { schema, type, recordName: recordNameFor(eventType), check: boundsCheckFor(type) }
       this.#writers.set(id, Promise.resolve(entry))
       this.#readyWriters.set(id, entry)
     }
@@ -213,20 +235,68 @@ export class EventSerde {
     return framed
   }
 
+  /** Splits the frame after checking the record's size, the first bound, before anything else is read. */
+  #unframe(bytes: Uint8Array): ReturnType<typeof unframe> {
+    if (bytes && bytes.length > this.#limits.maxRecordBytes)
+      throw new GrimError(
+        'GRIM_DECODE_FAILED',
+        `cannot decode record: ${bytes.length} bytes exceed the limit of ${this.#limits.maxRecordBytes}`,
+        { details: { reason: 'record too large', size: bytes.length, limit: this.#limits.maxRecordBytes } },
+      )
+    return unframe(bytes)
+  }
+
+  #read(
+    schemaId: number,
+    payload: Buffer,
+    writer: WriterEntry,
+    type: AvroType,
+    resolver: avro.Resolver | undefined,
+  ): unknown {
+    try {
+      // The writer's schema describes the bytes, whatever reader resolves them; avsc reads only checked bytes.
+      writer.check(payload, this.#limits)
+      return type.fromBuffer(payload, resolver)
+    } catch (error) {
+      const details =
+        error instanceof BoundsViolation ? { schemaId, reason: error.reason, offset: error.offset } : { schemaId }
+      throw new GrimError(
+        'GRIM_DECODE_FAILED',
+        `cannot decode record with schema id ${schemaId}: ${(error as Error).message}`,
+        { cause: error, details },
+      )
+    }
+  }
+
   #writer(schemaId: number): Promise<WriterEntry> {
     let writer = this.#writers.get(schemaId)
     if (!writer) {
+      const unknown = this.#unknownIds.get(schemaId)
+      if (unknown && unknown.until > Date.now()) return Promise.reject(unknown.error)
+      this.#unknownIds.delete(schemaId)
       writer = this.registry.schemaById(schemaId).then((schema) => {
-        const type = compileAvroType(schema)
-        const entry = { schema, type, recordName: type.name ?? '' }
+        const type = compileWriterType(schemaId, schema)
+        const entry = { schema, type, recordName: type.name ?? '', check: boundsCheckFor(type) }
         this.#readyWriters.set(schemaId, entry)
         return entry
       })
-      // A failed lookup is not cached: the registry may be back, or the id registered, next time.
-      writer.catch(() => this.#writers.delete(schemaId))
+      writer.catch((error: unknown) => {
+        // A failed lookup is not cached as a schema: the registry may be back, or the id registered, next time.
+        this.#writers.delete(schemaId)
+        if (error instanceof GrimError && error.code === 'GRIM_SCHEMA_NOT_FOUND') this.#rememberUnknown(schemaId, error)
+      })
       this.#writers.set(schemaId, writer)
     }
     return writer
+  }
+
+  /** Ids are never reused by a registry, so a 404 stays true; the TTL only bounds how long a mistake lives. */
+  #rememberUnknown(schemaId: number, error: GrimError): void {
+    if (this.#unknownIds.size >= UNKNOWN_IDS_KEPT) {
+      const oldest = this.#unknownIds.keys().next().value
+      if (oldest !== undefined) this.#unknownIds.delete(oldest)
+    }
+    this.#unknownIds.set(schemaId, { error, until: Date.now() + this.#options.unknownSchemaTtlMs })
   }
 
   #catalogReader(writer: WriterEntry): ReaderEntry {
@@ -283,13 +353,16 @@ function resolveSerdeOptions(options: EventSerdeOptions | undefined) {
   return resolveOptions('event serde', EventSerdeOptionsSchema, eventSerdeDefaults, options)
 }
 
-function read(schemaId: number, payload: Buffer, type: AvroType, resolver: avro.Resolver | undefined): unknown {
+const UNKNOWN_IDS_KEPT = 1_000
+
+/** A registry's answer is input too: a schema avsc refuses, or one we cannot bound-check, fails only its records. */
+function compileWriterType(schemaId: number, schema: object): AvroType {
   try {
-    return type.fromBuffer(payload, resolver)
+    return compileAvroType(schema)
   } catch (error) {
     throw new GrimError(
       'GRIM_DECODE_FAILED',
-      `cannot decode record with schema id ${schemaId}: ${(error as Error).message}`,
+      `the registry's schema id ${schemaId} is not valid Avro: ${(error as Error).message}`,
       { cause: error, details: { schemaId } },
     )
   }

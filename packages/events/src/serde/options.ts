@@ -37,6 +37,14 @@ export const EventSerdeOptionsSchema = Type.Object({
   autoRegister: Type.Boolean(),
   /** Set on every subject we register under, so the registry refuses incompatible changes. */
   compatibility: Type.Enum(COMPATIBILITY_LEVELS),
+  /** Largest framed record decoded at all; anything larger goes to the DLQ unread. */
+  maxRecordBytes: Type.Integer({ minimum: 6 }),
+  /** Most array items plus map entries in one record, over all its arrays and maps. */
+  maxItems: Type.Integer({ minimum: 0 }),
+  /** Deepest nesting of records, arrays and maps in one record. */
+  maxDepth: Type.Integer({ minimum: 1, maximum: 1_000 }),
+  /** How long a schema id the registry answered 404 for is remembered as unknown (ms). */
+  unknownSchemaTtlMs: Type.Integer({ minimum: 0 }),
 })
 
 export const eventSerdeDefaults = {
@@ -45,4 +53,9 @@ export const eventSerdeDefaults = {
   subjectStrategy: 'TopicRecordNameStrategy' as const,
   autoRegister: true,
   compatibility: 'BACKWARD' as const,
+  // Kafka's own default message.max.bytes: a record the broker would accept is never refused for its size.
+  maxRecordBytes: 1_048_588,
+  maxItems: 100_000,
+  maxDepth: 32,
+  unknownSchemaTtlMs: 60_000,
 }
