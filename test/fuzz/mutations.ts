@@ -13,6 +13,8 @@ export function varintFields(type: avro.Type, payload: Buffer): VarintField[] {
   const fields: VarintField[] = []
   const cursor = { pos: 0 }
   walk(type, payload, cursor, fields)
+  // A walk that does not end on the last byte misplaced its fields: every aimed mutation would miss.
+  if (cursor.pos !== payload.length) throw new Error(`varintFields ended at ${cursor.pos} of ${payload.length}`)
   return fields
 }
 
@@ -35,12 +37,18 @@ function note(buf: Buffer, cursor: { pos: number }, kind: VarintField['kind'], f
   return value
 }
 
+function skipLength(buf: Buffer, cursor: { pos: number }, fields: VarintField[]): void {
+  // Read first: `cursor.pos += note(...)` would add to the position from before the varint.
+  const length = note(buf, cursor, 'length', fields)
+  cursor.pos += length
+}
+
 function walk(type: avro.Type, buf: Buffer, cursor: { pos: number }, fields: VarintField[]): void {
   const name = type.typeName
   if (name === 'record') {
     for (const field of (type as avro.types.RecordType).fields) walk(field.type, buf, cursor, fields)
   } else if (name === 'string' || name === 'bytes') {
-    cursor.pos += note(buf, cursor, 'length', fields)
+    skipLength(buf, cursor, fields)
   } else if (name === 'int' || name === 'long') {
     readVarint(buf, cursor)
   } else if (name === 'boolean') {
@@ -58,7 +66,7 @@ function walk(type: avro.Type, buf: Buffer, cursor: { pos: number }, fields: Var
         readVarint(buf, cursor)
       }
       for (let i = 0; i < count; i++) {
-        if (name === 'map') cursor.pos += note(buf, cursor, 'length', fields)
+        if (name === 'map') skipLength(buf, cursor, fields)
         const items =
           name === 'map' ? (type as avro.types.MapType).valuesType : (type as avro.types.ArrayType).itemsType
         walk(items, buf, cursor, fields)

@@ -13,6 +13,9 @@ const readIfExists = (file: string) =>
     throw error
   })
 
+/** Far above the JSON view of any event the broker would take (message.max.bytes is about 1 MB). */
+const MAX_LINE_CHARS = 4 * 1024 * 1024
+
 const lines = (content: string) => content.split('\n').filter((line) => line.trim() !== '')
 
 export interface TakenSpill {
@@ -70,6 +73,11 @@ export class SpillFile {
       const events: unknown[] = []
       const bad: string[] = []
       for (const line of lines(await readIfExists(this.#resending))) {
+        // A line no event could fill is not parsed at all: the file is input like any other.
+        if (line.length > MAX_LINE_CHARS) {
+          bad.push(line)
+          continue
+        }
         try {
           events.push(JSON.parse(line))
         } catch {

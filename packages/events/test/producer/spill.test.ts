@@ -52,3 +52,23 @@ test('a line cut short by a crash is quarantined to .bad and counted, the rest c
   assert.equal(taken.quarantined, 1)
   assert.match(readFileSync(`${file.path}.bad`, 'utf8'), /trunc/)
 })
+
+test('hostile lines (huge, deeply nested, not JSON) are quarantined or parsed without a crash; good ones survive', async () => {
+  const file = newFile()
+  await file.append([{ n: 1 }])
+  const huge = `{"pad":"${'x'.repeat(5 * 1024 * 1024)}"}`
+  const nested = `${'['.repeat(200_000)}${']'.repeat(200_000)}`
+  appendFileSync(file.path, `${huge}\nnot json\n${nested}\n`)
+  await file.append([{ n: 2 }])
+  const taken = await file.take()
+  assert.equal(taken.quarantined, 2)
+  assert.deepEqual(taken.events[0], { n: 1 })
+  assert.deepEqual(taken.events.at(-1), { n: 2 })
+  assert.equal(
+    taken.events.length,
+    3,
+    'the nested array parses (V8 parses JSON without recursion); validation refuses it',
+  )
+  const bad = readFileSync(`${file.path}.bad`, 'utf8').split('\n').filter(Boolean)
+  assert.equal(bad.length, 2)
+})
