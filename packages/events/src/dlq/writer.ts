@@ -1,6 +1,7 @@
 import { GrimError } from '../errors.ts'
 import { type ConnectionOptions, KafkaAdmin, KafkaProducer, type RecordPosition } from '../kafka/index.ts'
 import { resolveOptions } from '../options.ts'
+import { partitionHash } from '../producer/partition.ts'
 import { buildDeadLetterHeaders, type DeadLetterFailure, type DeadLetterSource } from './headers.ts'
 import { DeadLetterWriterOptionsSchema, deadLetterTopicOf, deadLetterWriterDefaults } from './options.ts'
 
@@ -17,6 +18,21 @@ export interface DeadLetterWriterOptions {
   minInsyncReplicas?: number
 }
 
+interface QueuedDeadLetter {
+  record: {
+    topic: string
+    partition: number
+    key: Buffer | undefined
+    value: Buffer | null
+    headers: Record<string, Buffer>
+  }
+  resolve: (position: RecordPosition) => void
+  reject: (error: unknown) => void
+}
+
+/** Records per produce request; a flood beyond it goes out in several, in order. */
+const MAX_BATCH = 500
+
 /**
  * Sends a failed record to `<topic>.dlq`: the original key, value and headers byte for byte, plus the
  * provenance and failure headers. Same key means same DLQ partition, so per-key order survives in the DLQ.
@@ -26,7 +42,9 @@ export class DeadLetterWriter {
   readonly #producer: KafkaProducer
   readonly #admin: KafkaAdmin
   /** One creation attempt per DLQ topic, shared by concurrent calls; dropped on failure so it is retried. */
-  readonly #ensured = new Map<string, Promise<void>>()
+  readonly #ensured = new Map<string, Promise<number>>()
+  readonly #queued: QueuedDeadLetter[] = []
+  #sending: Promise<void> | undefined
 
   constructor(options?: DeadLetterWriterOptions) {
     this.#options = resolveOptions('DeadLetterWriter', DeadLetterWriterOptionsSchema, deadLetterWriterDefaults, options)
@@ -40,16 +58,56 @@ export class DeadLetterWriter {
     failure: DeadLetterFailure,
   ): Promise<RecordPosition> {
     const topic = deadLetterTopicOf(source.topic)
-    await this.#ensureTopic(topic, source.topic)
+    const partitions = await this.#ensureTopic(topic, source.topic)
     const headers = buildDeadLetterHeaders(source, consumerGroup, failure)
-    const [position] = await this.#producer.send([
-      { topic, key: source.key, value: source.value ?? null, headers: Object.fromEntries(headers) },
-    ])
-    if (!position) throw new GrimError('GRIM_PUBLISH_FAILED', `the broker acknowledged ${topic} without an offset`)
-    return position
+    // The partition is chosen here (the client's rule for a key) so each record's offset follows from its batch's.
+    const partition = source.key ? partitionHash(source.key) % partitions : source.partition % partitions
+    const record = {
+      topic,
+      partition,
+      key: source.key,
+      value: source.value ?? null,
+      headers: Object.fromEntries(headers),
+    }
+    return new Promise((resolve, reject) => {
+      this.#queued.push({ record, resolve, reject })
+      if (!this.#sending) this.#sending = this.#sendQueued()
+    })
   }
 
-  #ensureTopic(topic: string, sourceTopic: string): Promise<void> {
+  /**
+   * Sends what queued up, one produce request at a time: records that arrive while one is in flight go out
+   * together in the next. A poison flood then costs one round trip per batch instead of one per record, with no
+   * added latency when records come one by one, and calls keep their order (batches never overlap).
+   */
+  async #sendQueued(): Promise<void> {
+    while (this.#queued.length > 0) {
+      const batch = this.#queued.splice(0, MAX_BATCH)
+      try {
+        // The broker answers with one base offset per partition; records follow it in the order they were sent.
+        const next = new Map<string, bigint>()
+        for (const p of await this.#producer.send(batch.map((queued) => queued.record)))
+          next.set(`${p.topic}:${p.partition}`, p.offset)
+        for (const queued of batch) {
+          const { topic, partition } = queued.record
+          const offset = next.get(`${topic}:${partition}`)
+          if (offset === undefined) {
+            queued.reject(new GrimError('GRIM_PUBLISH_FAILED', `the broker acknowledged ${topic} without an offset`))
+            continue
+          }
+          next.set(`${topic}:${partition}`, offset + 1n)
+          queued.resolve({ topic, partition, offset })
+        }
+      } catch (error) {
+        // Every caller hears it and decides (the consumer retries the record); nothing is dropped here.
+        for (const queued of batch) queued.reject(error)
+      }
+    }
+    this.#sending = undefined
+  }
+
+  /** Creates the DLQ topic like its source if it is missing; resolves with its partition count. */
+  #ensureTopic(topic: string, sourceTopic: string): Promise<number> {
     let pending = this.#ensured.get(topic)
     if (!pending) {
       pending = this.#createLike(topic, sourceTopic)
@@ -59,13 +117,17 @@ export class DeadLetterWriter {
     return pending
   }
 
-  async #createLike(topic: string, sourceTopic: string): Promise<void> {
+  async #createLike(topic: string, sourceTopic: string): Promise<number> {
     const partitions = this.#options.partitions ?? (await this.#admin.partitionOffsets(sourceTopic)).length
     await this.#admin.ensureTopic(topic, {
       partitions: partitions > 0 ? partitions : undefined,
       replicationFactor: this.#options.replicationFactor,
       minInsyncReplicas: this.#options.minInsyncReplicas,
     })
+    // An existing DLQ topic keeps the partition count it has.
+    const actual = (await this.#admin.partitionOffsets(topic)).length
+    if (actual === 0) throw new GrimError('GRIM_KAFKA_UNAVAILABLE', `the broker reports no partitions for ${topic}`)
+    return actual
   }
 
   async close(): Promise<void> {

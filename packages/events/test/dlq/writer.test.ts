@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { createTestTopic } from '../../../../test/support/index.ts'
-import { DeadLetterQueue, DLQ_HEADERS, deadLetterTopicOf } from '../../src/dlq/index.ts'
+import { DeadLetterQueue, DeadLetterWriter, DLQ_HEADERS, deadLetterTopicOf } from '../../src/dlq/index.ts'
 import { GrimError } from '../../src/errors.ts'
 import { KafkaAdmin } from '../../src/kafka/index.ts'
-import { eventValue, jsonDecoder, pause, seedDeadLetters } from './seed.ts'
+import { eventValue, jsonDecoder, pause, readRange, seedDeadLetters } from './seed.ts'
 
 // Created at the top level: createTestTopic's clean-up then runs when the file ends, not after a hook.
 const topic = await createTestTopic('dlq-writer', 3, ['.dlq', '.dlq.status'])
@@ -125,4 +125,49 @@ test('a DLQ that was never written to lists empty', async () => {
 test('options are validated: a DLQ topic is required, maxReplays is at least 1', () => {
   assert.throws(() => new DeadLetterQueue({}), { code: 'GRIM_CONFIG_INVALID' })
   assert.throws(() => new DeadLetterQueue({ dlqTopic: 'x.dlq', maxReplays: 0 }), { code: 'GRIM_CONFIG_INVALID' })
+})
+
+test('concurrent dead letters go out in batches, in call order per key, each with its own position', async () => {
+  const source = await createTestTopic('dlq-writer-batch', 3, ['.dlq'])
+  const writer = new DeadLetterWriter({ connection: { clientId: 'dlq-test-batch' } })
+  after(() => writer.close())
+  const now = new Date()
+  const failure = {
+    error: new GrimError('GRIM_DECODE_FAILED', 'poison'),
+    attempts: 1,
+    firstFailureAt: now,
+    lastFailureAt: now,
+  }
+  const calls = Array.from({ length: 120 }, (_, i) => {
+    const key = Buffer.from(`user-${i % 4}`)
+    const record = {
+      topic: source,
+      partition: 0,
+      offset: BigInt(i),
+      timestamp: 0n,
+      headers: new Map(),
+      key,
+      value: Buffer.from(`v-${i}`),
+    }
+    return writer.deadLetter(record, 'batch-group', failure)
+  })
+  const positions = await Promise.all(calls)
+  assert.equal(
+    new Set(positions.map((p) => `${p.partition}:${p.offset}`)).size,
+    positions.length,
+    'no two share a position',
+  )
+  for (const [i, position] of positions.entries()) {
+    const [stored] = await readRange(position.topic, position.partition, position.offset, position.offset + 1n)
+    assert.equal(stored?.value?.toString(), `v-${i}`, `call ${i} resolves with the position its record landed at`)
+  }
+  for (let k = 0; k < 4; k++) {
+    const ofKey = positions.filter((_, i) => i % 4 === k)
+    assert.equal(new Set(ofKey.map((p) => p.partition)).size, 1, 'one key, one DLQ partition')
+    assert.deepEqual(
+      [...ofKey].sort((a, b) => Number(a.offset - b.offset)),
+      ofKey,
+      'call order kept per key',
+    )
+  }
 })
