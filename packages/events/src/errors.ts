@@ -43,6 +43,12 @@ export const errorCatalogue = {
     httpStatus: 502,
     summary: 'The broker refused the event permanently, or every retry until the deadline failed.',
   },
+  GRIM_SPILL_FAILED: {
+    retryable: false,
+    httpStatus: 507,
+    summary:
+      'Background events failed every retry and the spill file could not take them (disk full, no permission); the callbacks hold them.',
+  },
   GRIM_QUEUE_FULL: {
     retryable: true,
     httpStatus: 503,

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client'
 import { counter, gauge, histogram, latencyBuckets } from './registry.ts'
 
-export type PublishOutcome = 'success' | 'failure' | 'invalid' | 'rejected' | 'spilled'
+export type PublishOutcome = 'success' | 'failure' | 'invalid' | 'rejected' | 'spilled' | 'unspilled'
 export type PublishMode = 'sync' | 'background' | 'outbox'
 
 /** What the publisher and the outbox relay report. */

@@ -10,6 +10,7 @@ import { resolveOptions } from '../options.ts'
 import { EventSerde } from '../serde/index.ts'
 import { withSpan } from '../tracing/propagation.ts'
 import { BackgroundQueue } from './background-queue.ts'
+import { keepFailed } from './keep-failed.ts'
 import { PublisherOptionsSchema, publisherDefaults } from './options.ts'
 import { PackedBatchBuilder } from './packed-batch.ts'
 import { eventHeaders, toRecord } from './record.ts'
@@ -340,35 +341,12 @@ export class EventPublisher {
     }
   }
 
-  /** The end of every failure path in the background: reported three ways, and the events kept on disk. */
+  /** The end of every failure path in the background: the events kept on disk, and reported (keep-failed.ts). */
   async #keep(items: Pick<QueuedEvent, 'event' | 'onFailure'>[], cause: unknown): Promise<void> {
-    const error = asGrimError(cause, 'GRIM_PUBLISH_FAILED')
     this.#spillPending = true
     this.#spillAppends++
-    try {
-      await this.#spill.append(items.map((item) => item.event))
-    } catch (spillError) {
-      // Nowhere left to keep them: say so loudly with every event id, so they can be recovered from the log.
-      this.#log.fatal(
-        { err: (spillError as Error).message, eventIds: items.map((item) => item.event.event_id) },
-        'events could not be published NOR spilled',
-      )
-    }
-    this.#log.error(
-      { err: error.message, code: error.code, count: items.length, file: this.options.spillFile },
-      'background publish failed; events spilled, to be re-sent before newer ones',
-    )
-    for (const item of items) {
-      this.#metrics.published.inc({ event_type: item.event.event_type, mode: 'background', outcome: 'spilled' })
-      for (const callback of [item.onFailure, this.#onBackgroundFailure]) {
-        try {
-          callback?.(item.event, error)
-        } catch (callbackError) {
-          this.#log.error({ err: (callbackError as Error).message }, 'onFailure callback threw')
-        }
-      }
-    }
-    this.#metrics.spilled.inc(items.length)
+    const deps = { spill: this.#spill, log: this.#log, metrics: this.#metrics }
+    await keepFailed({ ...deps, onBackgroundFailure: this.#onBackgroundFailure }, items, cause)
   }
 
   /** Waits until every queued event is acknowledged or spilled. */
