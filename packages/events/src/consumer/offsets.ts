@@ -34,6 +34,14 @@ export class PartitionOffsetTracker {
 
   /** Records received but not finished. */
   get pending(): number {
+    return this.#queue.length - this.#head - this.#finished.size
+  }
+
+  /**
+   * Offsets held from the commit position on, finished or not: one record that takes long to finish (a DLQ write
+   * in flight) makes the tracker hold every offset behind it, so this is bounded too.
+   */
+  get span(): number {
     return this.#queue.length - this.#head
   }
 

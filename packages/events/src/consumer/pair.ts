@@ -23,6 +23,9 @@ import { KeyParking } from './parking.ts'
 import { buildRetryRecord, firstAttemptState, type RetryState, readRetryState } from './retry-topic.ts'
 import type { Slots } from './slots.ts'
 
+/** Dead-letter reasons where no handler ran for the record: nothing it did can be ordered against the key's next. */
+const NO_HANDLER_RAN: ReadonlySet<DeadLetterReason> = new Set(['undecodable', 'invalid', 'unhandled'])
+
 /** Delay before retrying a record whose dispatch threw unexpectedly (a bug or an outage, not the handler). */
 const UNEXPECTED_FAILURE_DELAY_MS = 1_000
 
@@ -113,6 +116,11 @@ export class PartitionPair {
   /** Records received and not final, gated ones included. */
   get pending(): number {
     return this.main.pending + this.retry.pending
+  }
+
+  /** Offsets held behind the commit positions, finished or not. */
+  get span(): number {
+    return this.main.span + this.retry.span
   }
 
   /** Opens the main partition once the retry partition was read up to `lastPendingOffset` (none: at once). */
@@ -225,6 +233,8 @@ export class PartitionPair {
       (result) => {
         slots.release()
         if (result.kind === 'done') this.#finishMain(key, record)
+        else if (result.kind === 'dead-letter' && NO_HANDLER_RAN.has(result.reason))
+          this.#deadLetterAside(key, record, result)
         else if (result.kind !== 'abandoned')
           this.#run(async () => {
             if (await this.#settleFailure(key, record, result, firstAttemptState(record, 1)))
@@ -249,9 +259,28 @@ export class PartitionPair {
     )
   }
 
+  /**
+   * A record no handler ran for cannot reorder a side effect, so its key moves on at once while its DLQ write
+   * completes; its offset is finished only once written, so no commit passes it. A poison flood on one key used to
+   * cost a broker round trip per record on that key's path.
+   */
+  #deadLetterAside(key: string, record: IncomingRecord, result: Extract<DispatchResult, { kind: 'dead-letter' }>) {
+    this.#advanceMain(key)
+    this.#run(async () => {
+      if (await this.#settleFailure(key, record, result, firstAttemptState(record, 1))) {
+        this.main.finish(record.offset)
+        this.#deps.onProgress()
+      }
+    })
+  }
+
   #finishMain(key: string, record: IncomingRecord): void {
     this.main.finish(record.offset)
     this.#deps.onProgress()
+    this.#advanceMain(key)
+  }
+
+  #advanceMain(key: string): void {
     const queue = this.#mainQueues.get(key)
     queue?.shift()
     if (queue?.length) this.#runMainHead(key)

@@ -25,6 +25,9 @@ import { Slots } from './slots.ts'
 import { ensureRetryTopics, refreshGauges } from './topics.ts'
 import type { ConsumerHealth, DeadLetterSink } from './types.ts'
 
+/** How many offsets (finished or not) may sit behind a commit position, per allowed buffered record. */
+const SPAN_FACTOR = 20
+
 export type ResolvedConsumerOptions = Static<typeof ConsumerOptionsSchema>
 
 export interface RunnerDeps {
@@ -221,16 +224,25 @@ export class ConsumerRunner {
 
   #backpressure(): void {
     let buffered = 0
+    let span = 0
     let gated = false
     for (const pair of this.#pairs.values()) {
       buffered += pair.pending
+      span += pair.span
       gated ||= pair.gated
     }
+    // Finished offsets behind an unfinished one cost a few bytes each: allow many more of them than of records.
+    const over = buffered > this.#options.maxBufferedRecords || span > this.#options.maxBufferedRecords * SPAN_FACTOR
     // A gated pair waits for its retry partition to be read: pausing then could wait forever.
-    if (!this.#paused && buffered > this.#options.maxBufferedRecords && !gated) {
+    if (!this.#paused && over && !gated) {
       this.#paused = true
       this.#consumer?.pause()
-    } else if (this.#paused && buffered <= this.#options.maxBufferedRecords / 2 && this.#state === 'running') {
+    } else if (
+      this.#paused &&
+      buffered <= this.#options.maxBufferedRecords / 2 &&
+      span <= (this.#options.maxBufferedRecords * SPAN_FACTOR) / 2 &&
+      this.#state === 'running'
+    ) {
       this.#paused = false
       this.#consumer?.resume()
     }

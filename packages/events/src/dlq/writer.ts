@@ -32,6 +32,8 @@ interface QueuedDeadLetter {
 
 /** Records per produce request; a flood beyond it goes out in several, in order. */
 const MAX_BATCH = 500
+/** Produce requests out at once (the idempotent producer keeps per-partition order for up to five). */
+const MAX_IN_FLIGHT = 4
 
 /**
  * Sends a failed record to `<topic>.dlq`: the original key, value and headers byte for byte, plus the
@@ -44,7 +46,7 @@ export class DeadLetterWriter {
   /** One creation attempt per DLQ topic, shared by concurrent calls; dropped on failure so it is retried. */
   readonly #ensured = new Map<string, Promise<number>>()
   readonly #queued: QueuedDeadLetter[] = []
-  #sending: Promise<void> | undefined
+  #inFlight = 0
 
   constructor(options?: DeadLetterWriterOptions) {
     this.#options = resolveOptions('DeadLetterWriter', DeadLetterWriterOptionsSchema, deadLetterWriterDefaults, options)
@@ -71,39 +73,47 @@ export class DeadLetterWriter {
     }
     return new Promise((resolve, reject) => {
       this.#queued.push({ record, resolve, reject })
-      if (!this.#sending) this.#sending = this.#sendQueued()
+      this.#pump()
     })
   }
 
   /**
-   * Sends what queued up, one produce request at a time: records that arrive while one is in flight go out
-   * together in the next. A poison flood then costs one round trip per batch instead of one per record, with no
-   * added latency when records come one by one, and calls keep their order (batches never overlap).
+   * Starts sends while fewer than MAX_IN_FLIGHT are out: one record alone when they trickle in (no added latency),
+   * batches of what queued up meanwhile under a flood. A poison flood then costs one round trip per batch, several
+   * overlapping, instead of one per record. The idempotent producer keeps the order of overlapping requests per
+   * partition, as Java's does with up to five in flight.
    */
-  async #sendQueued(): Promise<void> {
-    while (this.#queued.length > 0) {
+  #pump(): void {
+    while (this.#queued.length > 0 && this.#inFlight < MAX_IN_FLIGHT) {
       const batch = this.#queued.splice(0, MAX_BATCH)
-      try {
-        // The broker answers with one base offset per partition; records follow it in the order they were sent.
-        const next = new Map<string, bigint>()
-        for (const p of await this.#producer.send(batch.map((queued) => queued.record)))
-          next.set(`${p.topic}:${p.partition}`, p.offset)
-        for (const queued of batch) {
-          const { topic, partition } = queued.record
-          const offset = next.get(`${topic}:${partition}`)
-          if (offset === undefined) {
-            queued.reject(new GrimError('GRIM_PUBLISH_FAILED', `the broker acknowledged ${topic} without an offset`))
-            continue
-          }
-          next.set(`${topic}:${partition}`, offset + 1n)
-          queued.resolve({ topic, partition, offset })
-        }
-      } catch (error) {
-        // Every caller hears it and decides (the consumer retries the record); nothing is dropped here.
-        for (const queued of batch) queued.reject(error)
-      }
+      this.#inFlight++
+      void this.#sendBatch(batch).finally(() => {
+        this.#inFlight--
+        this.#pump()
+      })
     }
-    this.#sending = undefined
+  }
+
+  async #sendBatch(batch: QueuedDeadLetter[]): Promise<void> {
+    try {
+      // The broker answers with one base offset per partition; records follow it in the order they were sent.
+      const next = new Map<string, bigint>()
+      for (const p of await this.#producer.send(batch.map((queued) => queued.record)))
+        next.set(`${p.topic}:${p.partition}`, p.offset)
+      for (const queued of batch) {
+        const { topic, partition } = queued.record
+        const offset = next.get(`${topic}:${partition}`)
+        if (offset === undefined) {
+          queued.reject(new GrimError('GRIM_PUBLISH_FAILED', `the broker acknowledged ${topic} without an offset`))
+          continue
+        }
+        next.set(`${topic}:${partition}`, offset + 1n)
+        queued.resolve({ topic, partition, offset })
+      }
+    } catch (error) {
+      // Every caller hears it and decides (the consumer retries the record); nothing is dropped here.
+      for (const queued of batch) queued.reject(error)
+    }
   }
 
   /** Creates the DLQ topic like its source if it is missing; resolves with its partition count. */

@@ -92,3 +92,51 @@ test('length bombs, bad indexes, unknown ids and oversized records go to the DLQ
     assert.equal(header(record, DLQ_HEADERS.attempts), '1', `${name}: dead-lettered on its first attempt`)
   }
 })
+
+test('a key moves on while its undecodable record is still being dead-lettered; a handled event waits for its own', async () => {
+  const topic = await createTestTopic('consumer-aside', 1, ['.retry', '.dlq'])
+  const written: string[] = []
+  let release: () => void = () => undefined
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const sink = {
+    async deadLetter(source: { value: Buffer | undefined }) {
+      await held
+      written.push(source.value?.toString('hex') ?? '')
+      return { topic: `${topic}.dlq`, partition: 0, offset: BigInt(written.length - 1) }
+    },
+    close: async () => undefined,
+  }
+  const consumer = consumerFor(serde, topic, { deadLetters: sink as never })
+  const handled: string[] = []
+  consumer.registerHandler('user_login', async (event) => {
+    handled.push(event.event_id)
+    return { success: true, message: 'ok' }
+  })
+  const next = sampleEvent('user_login', 'user-a')
+  const producer = new KafkaProducer({ clientId: 'consumer-aside-tests' })
+  try {
+    await producer.send([{ topic, key: 'user-a', value: Buffer.from([0, 0, 0, 0, 1, 0xff]) }])
+  } finally {
+    await producer.close()
+  }
+  await produceEvents(serde, topic, [next])
+  await consumer.start()
+  await eventually(
+    () => handled.length,
+    (n) => n === 1,
+  )
+  assert.deepEqual(handled, [next.event_id], 'the next event of the key ran while the DLQ write was held')
+  assert.equal(written.length, 0)
+  assert.equal(consumer.health().details.bufferedRecords, 1, 'the poison record is still unfinished')
+  release()
+  await eventually(
+    () => written.length,
+    (n) => n === 1,
+  )
+  await eventually(
+    () => consumer.health().details.bufferedRecords,
+    (n) => n === 0,
+  )
+})

@@ -52,3 +52,16 @@ test('any finishing order gives the contiguous watermark', () => {
     ),
   )
 })
+
+test('pending counts unfinished records; span counts every offset held behind the commit position', () => {
+  const tracker = new PartitionOffsetTracker()
+  for (let offset = 0n; offset < 100n; offset++) tracker.track(offset)
+  for (let offset = 1n; offset < 100n; offset++) tracker.finish(offset)
+  assert.equal(tracker.pending, 1, 'one record (offset 0) is unfinished')
+  assert.equal(tracker.span, 100, 'but all 100 offsets are held until it finishes')
+  assert.equal(tracker.position, 0n)
+  tracker.finish(0n)
+  assert.equal(tracker.pending, 0)
+  assert.equal(tracker.span, 0)
+  assert.equal(tracker.position, 100n)
+})
