@@ -51,11 +51,19 @@ export function policyOf(component: Component): RestartPolicy {
   return { ...defaultPolicy, ...component.supervision }
 }
 
-/** Why waiting for a component to become healthy is pointless: it crash-loops while starting. */
+/**
+ * Why waiting for a component to become healthy is pointless: it crash-loops while we wait. A crash loop from
+ * before (a component already running) does not count until it exits again.
+ */
 function crashLoopTrouble(name: string, supervisorPid: number): () => string | undefined {
-  return () => {
+  const read = () => {
     const state = readState(stateFile(name))
-    if (!state || state.supervisorPid !== supervisorPid || !state.crashLoop) return undefined
+    return state?.supervisorPid === supervisorPid ? state : undefined
+  }
+  const restartsBefore = read()?.restarts ?? 0
+  return () => {
+    const state = read()
+    if (!state?.crashLoop || state.restarts <= restartsBefore) return undefined
     return `keeps exiting while starting (${state.restarts} restarts, last: ${state.lastExit?.reason ?? 'unknown'})`
   }
 }

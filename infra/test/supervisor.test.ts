@@ -169,6 +169,17 @@ test('a crash loop is reported as it happens, shown in status, and down stops it
   await assertNothingLeft('standin-loop', [supervisor, ...runs().map(([pid]) => pid)], () => runs().length, 600)
 })
 
+test('up accepts a running service whose crash loop is over, instead of failing on the old loop', async () => {
+  const policy = { initialDelayMs: 50, maxDelayMs: 100, crashLoopRestarts: 3 }
+  const { component, runs } = standIn('standin-recovered', 'crash-later:9,crash-later:9,crash-later:9,stay', policy)
+  await up(undefined, undefined, [], [component])
+  const deadline = Date.now() + 10_000
+  while (runs().length < 4 && Date.now() < deadline) await sleep(50)
+  assert.equal(readState(stateFile('standin-recovered'))?.crashLoop, true, 'the loop is still on record')
+  assert.deepEqual(await up(undefined, undefined, [], [component]), [], 'already running: nothing started, no error')
+  await down(['standin-recovered'], [component])
+})
+
 test('up gives up at once on a service that crash-loops while starting, and leaves nothing behind', async () => {
   const policy = { initialDelayMs: 50, maxDelayMs: 100, crashLoopRestarts: 3 }
   const { component, runs } = standIn('standin-startfail', 'exit:2', policy)
