@@ -99,6 +99,8 @@ export function readState(file: string): SupervisorState | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as SupervisorState
   } catch (error) {
+    // Removed between the two calls by a new supervisor starting: no state yet.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     // Renamed into place atomically, so this is a damaged file: report it rather than guess.
     throw new StackError(`cannot read supervisor state ${file} (${(error as Error).message}); remove it and retry.`)
   }
