@@ -3,14 +3,15 @@ import { join } from 'node:path'
 import { stackConfig } from './config.ts'
 import { isStackError } from './errors.ts'
 import { logFile } from './processes.ts'
-import { componentNamed, down, status, up } from './stack.ts'
+import { statusLine, watchSupervisors } from './report.ts'
+import { componentNamed, components, down, policyOf, status, up } from './stack.ts'
 
 const usage = 'usage: npm run stack -- up | down | status | logs <component> [-f]   (npm start = up, then Ctrl-C stops)'
 
 async function printStatus(): Promise<void> {
   for (const state of await status()) {
-    const mark = state.healthy ? 'up     ' : state.pid ? 'unready' : 'down   '
-    console.log(`  ${mark} ${state.description}${state.pid ? `  (pid ${state.pid})` : ''}`)
+    const pid = state.pid ? `  (pid ${state.pid})` : ''
+    console.log(`  ${statusLine(state)}  ·  ${state.description}${pid}`)
   }
 }
 
@@ -75,6 +76,12 @@ async function foreground(): Promise<void> {
   printTryIt()
   console.log(
     `\nCtrl-C stops what this command started${started.length ? ` (${started.join(', ')})` : ' (nothing: all was already running)'}.`,
+  )
+  // Restarts and crash loops show up here as they happen, not only in the services' logs.
+  watchSupervisors(
+    components.map((c) => c.name),
+    (name) => policyOf(componentNamed(name)).crashLoopWindowMs,
+    (line, severity) => (severity === 'alarm' ? console.error(`\n!! ${line}\n`) : console.log(`[supervisor] ${line}`)),
   )
   // Keep the process alive until a signal arrives; the stack runs in other processes.
   setInterval(() => undefined, 1 << 30)

@@ -1,4 +1,6 @@
-/** One long-running part of the local stack (the broker, the registry, later the services). */
+import type { RestartPolicy } from './supervision.ts'
+
+/** One long-running part of the local stack (the broker, the registry, the services), run under a supervisor. */
 export interface Component {
   name: string
   /** One line for the status table: what it is and where it listens. */
@@ -12,4 +14,6 @@ export interface Component {
   downloads?: string
   /** Components that must be healthy first. */
   dependsOn?: string[]
+  /** Overrides of the restart policy (defaultPolicy in supervision.ts). */
+  supervision?: Partial<RestartPolicy>
 }

@@ -22,7 +22,8 @@ function serviceComponent(name: string, port: number, portEnv: string, env: () =
   const baseUrl = `http://${host}:${port}`
   return {
     name,
-    describe: () => `${name}  ${baseUrl}`,
+    // The status line starts with the name already.
+    describe: () => baseUrl,
     ports: { [portEnv]: port },
     dependsOn: ['kafka', 'registry'],
     async launch() {

@@ -2,9 +2,17 @@ import type { Component } from './component.ts'
 import { stackConfig } from './config.ts'
 import { StackError } from './errors.ts'
 import { kafkaComponent } from './kafka.ts'
-import { logFile, requireFreePorts, runningPid, spawnBackground, stopProcess, waitFor } from './processes.ts'
+import { logFile, requireFreePorts, runningPid, stopProcess, waitFor, writePidFile } from './processes.ts'
 import { registryComponent } from './registry.ts'
 import { authServiceComponent, eventConsumerComponent } from './services.ts'
+import {
+  defaultPolicy,
+  type RestartPolicy,
+  readState,
+  type SupervisorState,
+  spawnSupervised,
+  stateFile,
+} from './supervision.ts'
 
 function ignoreProgress(_line: string): void {
   // Callers that do not print progress still get errors thrown.
@@ -19,63 +27,100 @@ export const infrastructure = ['kafka', 'registry']
 export interface ComponentState {
   name: string
   description: string
+  /** The service's own pid (the supervisor's while it has not said yet). */
   pid: number | undefined
   healthy: boolean
+  /** Restarts, last exit, crash loop: undefined when not running under a supervisor. */
+  supervision: SupervisorState | undefined
 }
 
-export async function status(): Promise<ComponentState[]> {
+/** Every component's state; `list` lets tests use stand-in components. */
+export async function status(list: Component[] = components): Promise<ComponentState[]> {
   return Promise.all(
-    components.map(async (component) => {
-      const pid = runningPid(component.name)
+    list.map(async (component) => {
+      const supervisorPid = runningPid(component.name)
+      const supervision = supervisorPid === undefined ? undefined : readState(stateFile(component.name))
+      const pid = supervision && supervision.supervisorPid === supervisorPid ? supervision.pid : supervisorPid
       const healthy = pid !== undefined && (await component.isHealthy().catch(() => false))
-      return { name: component.name, description: component.describe(), pid, healthy }
+      return { name: component.name, description: component.describe(), pid, healthy, supervision }
     }),
   )
 }
 
+export function policyOf(component: Component): RestartPolicy {
+  return { ...defaultPolicy, ...component.supervision }
+}
+
 /**
- * Brings every component up, reusing those already running (idempotent).
+ * Why waiting for a component to become healthy is pointless: it crash-loops while we wait. A crash loop from
+ * before (a component already running) does not count until it exits again.
+ */
+function crashLoopTrouble(name: string, supervisorPid: number): () => string | undefined {
+  const read = () => {
+    const state = readState(stateFile(name))
+    return state?.supervisorPid === supervisorPid ? state : undefined
+  }
+  const restartsBefore = read()?.restarts ?? 0
+  return () => {
+    const state = read()
+    if (!state?.crashLoop || state.restarts <= restartsBefore) return undefined
+    return `keeps exiting while starting (${state.restarts} restarts, last: ${state.lastExit?.reason ?? 'unknown'})`
+  }
+}
+
+/**
+ * Brings every component up under a supervisor, reusing those already running (idempotent).
  * Returns the names of the components this call started, so a caller can stop just those.
  */
 export async function up(
   onProgress: (line: string) => void = ignoreProgress,
-  only: string[] = components.map((c) => c.name),
+  /** Default: every component of `list`. */
+  only?: string[],
   /** Filled as components start, so a caller interrupted mid-way (Ctrl-C) knows what to stop. */
   started: string[] = [],
+  list: Component[] = components,
 ): Promise<string[]> {
-  for (const component of components.filter((c) => only.includes(c.name))) {
-    const existing = runningPid(component.name)
+  for (const component of list.filter((c) => (only ?? list.map((each) => each.name)).includes(c.name))) {
+    const { name } = component
+    const existing = runningPid(name)
     if (existing !== undefined) {
-      onProgress(`${component.name}: already running (pid ${existing}), waiting until healthy`)
-      await waitFor(component.name, component.isHealthy, stackConfig.readyTimeoutMs, existing)
+      onProgress(`${name}: already running (pid ${existing}), waiting until healthy`)
+      await waitFor(name, component.isHealthy, stackConfig.readyTimeoutMs, existing, crashLoopTrouble(name, existing))
       continue
     }
     try {
-      await requireFreePorts(component.name, component.ports)
-      onProgress(
-        `${component.name}: preparing${component.downloads ? ` (a first run downloads ${component.downloads})` : ''}`,
-      )
+      await requireFreePorts(name, component.ports)
+      onProgress(`${name}: preparing${component.downloads ? ` (a first run downloads ${component.downloads})` : ''}`)
       const spec = await component.launch()
-      const pid = spawnBackground({ name: component.name, ...spec })
-      started.push(component.name)
-      onProgress(`${component.name}: started (pid ${pid}), log ${logFile(component.name)}`)
-      await waitFor(component.name, component.isHealthy, stackConfig.readyTimeoutMs, pid)
+      const pid = spawnSupervised({ name, ...spec }, policyOf(component), logFile(name))
+      writePidFile(name, pid)
+      started.push(name)
+      onProgress(`${name}: started under a supervisor (pid ${pid}), log ${logFile(name)}`)
+      await waitFor(name, component.isHealthy, stackConfig.readyTimeoutMs, pid, crashLoopTrouble(name, pid))
     } catch (error) {
       // All or nothing: what this call started is stopped again, so a failed start leaves no process behind.
-      await down(started)
+      await down(started, list)
       throw error
     }
-    onProgress(`${component.name}: healthy`)
+    onProgress(`${name}: healthy`)
   }
   return started
 }
 
-/** Stops the named components (all by default) in reverse start order. Returns those it stopped. */
-export async function down(names: string[] = components.map((c) => c.name)): Promise<string[]> {
+/**
+ * Stops the named components (all by default) in reverse start order. Returns those it stopped.
+ * Each stop goes through the supervisor, which restarts nothing once asked to stop.
+ */
+export async function down(
+  /** Default: every component of `list`. */
+  names?: string[],
+  list: Component[] = components,
+): Promise<string[]> {
   const stopped: string[] = []
-  for (const component of [...components].reverse()) {
-    if (!names.includes(component.name)) continue
-    if (await stopProcess(component.name)) stopped.push(component.name)
+  for (const component of [...list].reverse()) {
+    if (names && !names.includes(component.name)) continue
+    const grace = policyOf(component).stopGraceMs
+    if (await stopProcess(component.name, grace)) stopped.push(component.name)
   }
   return stopped
 }
