@@ -11,8 +11,10 @@ export function resolveOptions<S extends TSchema>(
   schema: S,
   defaults: Partial<Static<S>>,
   input: Partial<Static<S>> | undefined,
+  /** What the environment says (env.ts): over the defaults, under what the caller passed. */
+  environment: Partial<Static<S>> = {},
 ): Static<S> {
-  const merged = { ...defaults, ...stripUndefined(input ?? {}) }
+  const merged = { ...defaults, ...stripUndefined(environment), ...stripUndefined(input ?? {}) }
   if (!Value.Check(schema, merged)) {
     const problems = Value.Errors(schema, merged)
       .slice(0, 5)

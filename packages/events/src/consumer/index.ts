@@ -1,6 +1,6 @@
 // The event consumer: typed handlers per event type, at-least-once delivery with per-event dedupe,
 // retries (in process, then through `<topic>.retry`) with per-key order kept, and `<topic>.dlq` for the rest.
-import pino, { type Logger } from 'pino'
+import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { UserEventType } from '../catalog/index.ts'
 import { InMemoryProcessedEventStore, type ProcessedEventStore } from '../dedupe/index.ts'
@@ -30,6 +30,8 @@ export type {
   HandlerContext,
   HandlerOptions,
 } from './types.ts'
+
+import { libraryLogger } from '../logger.ts'
 
 export interface EventConsumerOptions
   extends Partial<Omit<ResolvedConsumerOptions, 'groupId' | 'topics' | 'retry' | 'retryTopicLayout'>> {
@@ -82,7 +84,7 @@ export function createEventConsumer(input: EventConsumerOptions): EventConsumer 
     dispatcher,
     sink: deadLetters ?? new DeadLetterWriter({ connection }),
     metrics,
-    logger: logger ?? pino({ name: 'grimos-consumer', level: process.env.LOG_LEVEL ?? 'info' }),
+    logger: logger ?? libraryLogger('grimos-consumer'),
   })
   return {
     groupId: options.groupId,

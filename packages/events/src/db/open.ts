@@ -1,3 +1,4 @@
+import { eventsEnv } from '../env.ts'
 import { GrimError } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import { DatabaseOptionsSchema, databaseDefaults } from './options.ts'
@@ -17,7 +18,9 @@ export interface DatabaseOptions {
 
 /** Opens PostgreSQL when a URL is known, else PGlite; the same SQL and migrations run on both. */
 export async function openDatabase(options?: DatabaseOptions): Promise<Database> {
-  const resolved = resolveOptions('database', DatabaseOptionsSchema, databaseDefaults, options)
+  const resolved = resolveOptions('database', DatabaseOptionsSchema, databaseDefaults, options, {
+    url: eventsEnv().databaseUrl,
+  })
   try {
     return resolved.url
       ? await openPostgres(resolved.url, resolved.schema, resolved.maxConnections)

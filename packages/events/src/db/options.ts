@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 
-// A DATABASE_URL means a PostgreSQL server; without one the embedded PGlite keeps services runnable with no
-// infrastructure. The env var is read here and nowhere else.
+// A URL (option, or DATABASE_URL through env.ts) means a PostgreSQL server; without one the embedded PGlite keeps
+// services runnable with no infrastructure.
 export const DatabaseOptionsSchema = Type.Object({
   url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   /** PGlite data folder; in memory when absent. Ignored when `url` is set. */
@@ -13,7 +13,6 @@ export const DatabaseOptionsSchema = Type.Object({
 })
 
 export const databaseDefaults = {
-  url: process.env.DATABASE_URL || undefined,
   schema: 'public',
   maxConnections: 10,
 }

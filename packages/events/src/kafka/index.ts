@@ -12,6 +12,7 @@ import {
   stringDeserializer,
   stringSerializer,
 } from '@platformatic/kafka'
+import { eventsEnv } from '../env.ts'
 import { resolveOptions } from '../options.ts'
 import { coPartitionedAssigner } from './co-partition.ts'
 import { type ConnectionOptions, connection, kafkaError } from './connection.ts'
@@ -289,7 +290,13 @@ export class KafkaAdmin {
     /** Further topic configs, e.g. `{ 'cleanup.policy': 'compact' }`. */
     extraConfigs: Record<string, string> = {},
   ): Promise<void> {
-    const resolved = resolveOptions(`topic ${topic}`, TopicOptionsSchema, topicDefaults, layout)
+    const env = eventsEnv()
+    const fromEnv = {
+      partitions: env.topicPartitions,
+      replicationFactor: env.topicReplication,
+      minInsyncReplicas: env.topicMinIsr,
+    }
+    const resolved = resolveOptions(`topic ${topic}`, TopicOptionsSchema, topicDefaults, layout, fromEnv)
     const existing = await this.listTopics()
     if (existing.includes(topic)) return
     const configs = [{ name: 'min.insync.replicas', value: String(resolved.minInsyncReplicas) }]

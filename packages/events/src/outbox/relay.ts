@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { pino } from 'pino'
 import type { AdvisoryLock, Database } from '../db/types.ts'
 import { GrimError, isGrimError, isRetryable } from '../errors.ts'
+import { libraryLogger } from '../logger.ts'
 import { resolveOptions } from '../options.ts'
 import { backoffDelay } from '../retry/backoff.ts'
 import { OutboxRelayOptionsSchema, outboxRelayDefaults } from './options.ts'
@@ -86,7 +86,7 @@ export class OutboxRelay {
     this.#publish = publish
     this.#onFailure = onFailure
     this.#observer = observer ?? {}
-    this.#logger = logger ?? pino({ name: 'grimos-outbox-relay' })
+    this.#logger = logger ?? libraryLogger('grimos-outbox-relay')
   }
 
   get relayId(): string {

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino'
+import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import {
   createUserEvent,
@@ -9,6 +9,7 @@ import {
 } from '../catalog/index.ts'
 import type { Database, Queryable } from '../db/index.ts'
 import { KafkaAdmin, KafkaProducer } from '../kafka/index.ts'
+import { libraryLogger } from '../logger.ts'
 import { createProducerMetrics } from '../metrics/producer.ts'
 import { defaultRegistry } from '../metrics/registry.ts'
 import { publisherDefaults } from '../producer/options.ts'
@@ -77,7 +78,7 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
   const serdes = new Map<string, EventSerde>()
   const readyTopics = new Map<string, Promise<void>>()
   const metrics = createProducerMetrics(options.metricsRegistry ?? defaultRegistry())
-  const logger = options.logger ?? pino({ name: 'grimos-outbox-relay', level: process.env.LOG_LEVEL ?? 'info' })
+  const logger = options.logger ?? libraryLogger('grimos-outbox-relay')
 
   // Topic creation and schema registration happen on first use, per topic, and are retried with the batch.
   const prepare = (topic: string): Promise<EventSerde> => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { Type } from 'typebox'
 import { USER_EVENTS_TOPIC } from '../catalog/index.ts'
-import { topicDefaults } from '../kafka/options.ts'
+import { eventsEnv } from '../env.ts'
 import { BackoffSchema } from '../retry/backoff.ts'
 
 export const PublisherOptionsSchema = Type.Object({
@@ -16,10 +16,11 @@ export const PublisherOptionsSchema = Type.Object({
   retry: BackoffSchema,
   /** Create the topic at start-up if it is missing, with this layout. */
   ensureTopic: Type.Boolean(),
+  /** Layout of the topic when it is created; unset fields come from GRIMOS_TOPIC_* or the Kafka defaults. */
   topicLayout: Type.Object({
-    partitions: Type.Integer({ minimum: 1 }),
-    replicationFactor: Type.Integer({ minimum: 1 }),
-    minInsyncReplicas: Type.Integer({ minimum: 1 }),
+    partitions: Type.Optional(Type.Integer({ minimum: 1 })),
+    replicationFactor: Type.Optional(Type.Integer({ minimum: 1 })),
+    minInsyncReplicas: Type.Optional(Type.Integer({ minimum: 1 })),
   }),
   queue: Type.Object({
     capacity: Type.Integer({ minimum: 1 }),
@@ -45,9 +46,13 @@ export const publisherDefaults = {
   deadlineMs: 30_000,
   retry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 5_000, jitter: 0.5, maxAttempts: 20 },
   ensureTopic: true,
-  // One layout for every topic we create, read from GRIMOS_TOPIC_* in the Kafka module.
-  topicLayout: topicDefaults,
+  // One layout for every topic we create: KafkaAdmin.ensureTopic fills it from GRIMOS_TOPIC_* or its defaults.
+  topicLayout: {},
   queue: { capacity: 10_000, overflow: 'reject' as const, batchSize: 1_000 },
   sendWorker: { youngGenerationMb: 16 },
-  spillFile: join(process.env.GRIMOS_SPILL_DIR ?? join(process.cwd(), '.grimos', 'spill'), 'user-events.ndjson'),
+}
+
+/** Where spilled events go unless `spillFile` is passed: GRIMOS_SPILL_DIR, else .grimos/spill in the working directory. */
+export function defaultSpillFile(): string {
+  return join(eventsEnv().spillDir ?? join(process.cwd(), '.grimos', 'spill'), 'user-events.ndjson')
 }

@@ -1,9 +1,10 @@
-import pino, { type Logger } from 'pino'
+import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Static } from 'typebox'
 import { createUserEvent, type PublishUserEventInput, type UserEvent, validateUserEvent } from '../catalog/index.ts'
 import { asGrimError, GrimError } from '../errors.ts'
 import { KafkaAdmin, KafkaProducer, type RecordPosition } from '../kafka/index.ts'
+import { libraryLogger } from '../logger.ts'
 import { createProducerMetrics, type ProducerMetrics } from '../metrics/producer.ts'
 import { defaultRegistry } from '../metrics/registry.ts'
 import { resolveOptions } from '../options.ts'
@@ -11,7 +12,7 @@ import { EventSerde } from '../serde/index.ts'
 import { withSpan } from '../tracing/propagation.ts'
 import { BackgroundQueue } from './background-queue.ts'
 import { keepFailed } from './keep-failed.ts'
-import { PublisherOptionsSchema, publisherDefaults } from './options.ts'
+import { defaultSpillFile, PublisherOptionsSchema, publisherDefaults } from './options.ts'
 import { PackedBatchBuilder } from './packed-batch.ts'
 import { eventHeaders, toRecord } from './record.ts'
 import { sendWithRetries } from './retrying-send.ts'
@@ -81,7 +82,9 @@ export class EventPublisher {
 
   constructor(input: PublisherOptions = {}) {
     const { onBackgroundFailure, metricsRegistry, logger, serde, sender, ...rest } = input
-    this.options = resolveOptions('publisher', PublisherOptionsSchema, publisherDefaults, rest)
+    this.options = resolveOptions('publisher', PublisherOptionsSchema, publisherDefaults, rest, {
+      spillFile: defaultSpillFile(),
+    })
     const connection = {
       clientId: this.options.clientId,
       bootstrapBrokers: this.options.bootstrapBrokers,
@@ -102,7 +105,7 @@ export class EventPublisher {
     this.#serde = serde ?? new EventSerde({ registryUrl: this.options.registryUrl, topic: this.options.topic })
     this.#ownsSerde = serde === undefined
     this.#metrics = createProducerMetrics(metricsRegistry ?? defaultRegistry())
-    this.#log = logger ?? pino({ name: 'grimos-events', level: process.env.LOG_LEVEL ?? 'info' })
+    this.#log = logger ?? libraryLogger('grimos-events')
     this.#onBackgroundFailure = onBackgroundFailure
     this.#spill = new SpillFile(this.options.spillFile)
     this.#queue = new BackgroundQueue(

@@ -19,7 +19,7 @@ import { validateDecoded } from '../catalog/validate.ts'
 import { GrimError } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import { type BoundsCheck, BoundsViolation, boundsCheckFor, type DecodeLimits } from './bounds.ts'
-import { type CompatibilityLevel, EventSerdeOptionsSchema, eventSerdeDefaults } from './options.ts'
+import { type CompatibilityLevel, EventSerdeOptionsSchema, eventSerdeDefaults, registryEnvironment } from './options.ts'
 import { SchemaRegistryClient } from './registry.ts'
 import { type SubjectStrategy, subjectFor } from './subjects.ts'
 import { HEADER_LENGTH, unframe, writeHeader } from './wire.ts'
@@ -32,6 +32,10 @@ export interface EventSerdeOptions {
   compatibility?: CompatibilityLevel
   registryRetries?: number
   registryTimeoutMs?: number
+  /** `user:password` (basic auth) or `Bearer <token>` for the registry. */
+  registryAuth?: string
+  /** PEM of the registry's CA. */
+  registryCa?: string
   /** Largest framed record decoded at all (default: the broker's message.max.bytes, 1048588). */
   maxRecordBytes?: number
   /** Most array items plus map entries in one record (default 100,000). */
@@ -350,7 +354,7 @@ export class EventSerde {
 }
 
 function resolveSerdeOptions(options: EventSerdeOptions | undefined) {
-  return resolveOptions('event serde', EventSerdeOptionsSchema, eventSerdeDefaults, options)
+  return resolveOptions('event serde', EventSerdeOptionsSchema, eventSerdeDefaults, options, registryEnvironment())
 }
 
 const UNKNOWN_IDS_KEPT = 1_000

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { USER_EVENTS_TOPIC } from '../catalog/index.ts'
+import { eventsEnv } from '../env.ts'
 import { SUBJECT_STRATEGIES } from './subjects.ts'
 
 export const COMPATIBILITY_LEVELS = [
@@ -21,10 +22,20 @@ export const RegistryOptionsSchema = Type.Object({
   registryRetries: Type.Integer({ minimum: 0, maximum: 10 }),
   /** Timeout of each registry HTTP request (ms). */
   registryTimeoutMs: Type.Integer({ minimum: 100 }),
+  /** `user:password` (basic auth) or `Bearer <token>`; sent on every request, never logged. */
+  registryAuth: Type.Optional(Type.String({ minLength: 3 })),
+  /** PEM of the registry's CA, for https with a private CA. */
+  registryCa: Type.Optional(Type.String({ minLength: 1 })),
 })
 
+/** The registry settings the environment gives (env.ts). */
+export function registryEnvironment() {
+  const env = eventsEnv()
+  return { registryUrl: env.registryUrl, registryAuth: env.registryAuth, registryCa: env.registryCa }
+}
+
 export const registryDefaults = {
-  registryUrl: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
+  registryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
   registryRetries: 2,
   registryTimeoutMs: 10_000,
 }

@@ -6,12 +6,17 @@ import type avro from 'avsc'
 import { type AvroRecordSchema, avroLogicalTypes } from '../catalog/index.ts'
 import { GrimError } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
-import { type CompatibilityLevel, RegistryOptionsSchema, registryDefaults } from './options.ts'
+import { agentFor, authorizationHeader, httpCall } from './http.ts'
+import { type CompatibilityLevel, RegistryOptionsSchema, registryDefaults, registryEnvironment } from './options.ts'
 
 export interface RegistryOptions {
   registryUrl?: string
   registryRetries?: number
   registryTimeoutMs?: number
+  /** `user:password` (basic auth) or `Bearer <token>`. */
+  registryAuth?: string
+  /** PEM of the registry's CA. */
+  registryCa?: string
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json'
@@ -30,13 +35,34 @@ export class SchemaRegistryClient {
   readonly url: string
   readonly #client: SchemaRegistry
   readonly #timeoutMs: number
+  readonly #headers: Record<string, string>
+  readonly #agent: ReturnType<typeof agentFor>
 
   constructor(options?: RegistryOptions) {
-    const resolved = resolveOptions('schema registry', RegistryOptionsSchema, registryDefaults, options)
+    const resolved = resolveOptions(
+      'schema registry',
+      RegistryOptionsSchema,
+      registryDefaults,
+      options,
+      registryEnvironment(),
+    )
     this.url = resolved.registryUrl.replace(/\/+$/, '')
     this.#timeoutMs = resolved.registryTimeoutMs
+    this.#agent = agentFor(this.url, resolved.registryCa)
+    const authorization = authorizationHeader(resolved.registryAuth)
+    this.#headers = { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE, ...(authorization && { authorization }) }
+    // The client library's own requests get the same credentials and CA.
+    const withAuthorization = () => ({
+      request: (request: { enhance(change: { headers: Record<string, string> }): unknown }) =>
+        authorization ? request.enhance({ headers: { authorization } }) : request,
+    })
     this.#client = new SchemaRegistry(
-      { host: this.url, retry: { retries: resolved.registryRetries, maxRetryTimeInSecs: 5 } },
+      {
+        host: this.url,
+        retry: { retries: resolved.registryRetries, maxRetryTimeInSecs: 5 },
+        agent: this.#agent,
+        middlewares: [withAuthorization as never],
+      },
       // So schemas fetched by id keep their logicalType when exported back to JSON.
       { [SchemaType.AVRO]: { logicalTypes: avroLogicalTypes } },
     )
@@ -112,19 +138,32 @@ export class SchemaRegistryClient {
 
   async #http(method: string, path: string, body: unknown, context: Record<string, unknown>): Promise<unknown> {
     try {
-      const response = await fetch(this.url + path, {
+      const answer = await httpCall(this.url + path, {
         method,
-        headers: { 'content-type': CONTENT_TYPE, accept: CONTENT_TYPE },
+        headers: this.#headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        timeoutMs: this.#timeoutMs,
+        agent: this.#agent,
       })
-      const text = await response.text()
-      const json = text ? (JSON.parse(text) as { message?: string }) : {}
-      if (!response.ok) throw new RegistryHttpError(response.status, json.message ?? `HTTP ${response.status}`)
+      const ok = answer.status >= 200 && answer.status < 300
+      const json = parseAnswer(answer.text, ok)
+      if (!ok) throw new RegistryHttpError(answer.status, json.message ?? `HTTP ${answer.status}`)
       return json
     } catch (error) {
       throw registryError(`${method} ${path}`, error, context)
     }
+  }
+}
+
+/** A 2xx answer must be JSON; an error page of a proxy in front of the registry need not be. */
+function parseAnswer(text: string, ok: boolean): { message?: string } {
+  if (!text) return {}
+  try {
+    const json = JSON.parse(text) as unknown
+    return json !== null && typeof json === 'object' ? (json as { message?: string }) : {}
+  } catch (error) {
+    if (ok) throw error
+    return { message: text.slice(0, 200) }
   }
 }
 
