@@ -300,6 +300,7 @@ export class ConsumerRunner {
       },
       onError: (error, context) => this.#error(error, context),
       newToken: () => `${this.#instance}:${++this.#tokens}`,
+      outages: this.#deps.outages,
     })
   }
 

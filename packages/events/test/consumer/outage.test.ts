@@ -7,6 +7,7 @@ import { startTcpProxy } from '../../../../test/support/tcp-proxy.ts'
 import type { UserEvent } from '../../src/catalog/index.ts'
 import { Dispatcher, type DispatchInput } from '../../src/consumer/dispatch.ts'
 import { evaluateHealth } from '../../src/consumer/health.ts'
+import { KeyedWriter } from '../../src/consumer/keyed-writer.ts'
 import { OutageMonitor } from '../../src/consumer/outage.ts'
 import { HandlerRegistry } from '../../src/consumer/registry.ts'
 import type { EventDecoder } from '../../src/consumer/types.ts'
@@ -144,6 +145,27 @@ test('a handler throwing a database outage waits too; revoking ends the wait wit
   assert.match(health.details.notReadyReason ?? '', /^database unavailable since \d{4}-/)
   abort.abort()
   assert.deepEqual(await pending, { kind: 'abandoned' })
+  assert.deepEqual(outages.snapshot(), [])
+})
+
+test('a retry-topic or DLQ write waiting for the broker shows as a broker outage until it gets through', async () => {
+  const { outages } = setup(failingDecoder(sampleEvent('user_login'), []))
+  let calls = 0
+  const writer = new KeyedWriter({
+    signal: new AbortController().signal,
+    produce: async () => {
+      if (++calls <= 2) throw new GrimError('GRIM_KAFKA_UNAVAILABLE', 'no leader')
+    },
+    onError: () => undefined,
+    where: 't[0]',
+    outages,
+  })
+  const sent = writer.persist('writing to the dead-letter topic', async () => {
+    if (++calls <= 2) throw new GrimError('GRIM_KAFKA_UNAVAILABLE', 'no leader')
+  })
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.equal(outages.snapshot()[0]?.dependency, 'broker')
+  assert.equal(await sent, true)
   assert.deepEqual(outages.snapshot(), [])
 })
 
