@@ -69,6 +69,11 @@ export const errorCatalogue = {
     httpStatus: 503,
     summary: 'The database could not be opened or reached, or a migration failed.',
   },
+  GRIM_DATABASE_UNAVAILABLE: {
+    retryable: true,
+    httpStatus: 503,
+    summary: 'The database connection was refused or lost, or the server is shutting down or starting up.',
+  },
   GRIM_HANDLER_FAILED: { retryable: true, httpStatus: 500, summary: 'An event handler reported or threw a failure.' },
   GRIM_HANDLER_MISSING: { retryable: false, httpStatus: 500, summary: 'No handler is registered for the event type.' },
   GRIM_DLQ_RECORD_NOT_FOUND: {

@@ -36,6 +36,9 @@ export { migrate, migrateEventsSchema, openDatabase } from './db/index.ts'
 // Dedupe by event_id.
 export type { ProcessedEventKey, ProcessedEventStore } from './dedupe/index.ts'
 export { InMemoryProcessedEventStore, PostgresProcessedEventStore } from './dedupe/index.ts'
+// Errors.
+export type { Dependency } from './dependency.ts'
+export { dependencyOutageOf, isDependencyOutage } from './dependency.ts'
 // Dead letter queue.
 export type {
   DeadLetterFilter,
@@ -56,7 +59,6 @@ export {
   REPLAY_HEADERS,
   readDeadLetterInfo,
 } from './dlq/index.ts'
-// Errors.
 export type { GrimErrorCode, GrimErrorOptions, Violation } from './errors.ts'
 export { EventValidationError, errorCatalogue, GrimError, isGrimError, isRetryable } from './errors.ts'
 // Kafka (our wrapper, for tools and tests that need raw access).

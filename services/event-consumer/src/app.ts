@@ -142,16 +142,25 @@ async function wire(app: ServiceApp, db: Database, options: ConsumerServiceOptio
       const health = consumer.health()
       return health.live || startingStates.has(health.details.state)
     },
-    ready: async () => ({
-      consumer: consumer.health().ready,
-      database: await db.query('select 1').then(
-        () => true,
-        (error: unknown) => {
-          logger.warn({ err: error }, 'database ping failed')
-          return false
-        },
-      ),
-    }),
+    ready: async () => {
+      const health = consumer.health()
+      // Health bodies carry booleans only: the outage's start and error are in the log and the metrics.
+      const down = new Set(health.details.outages.map((outage) => outage.dependency))
+      return {
+        consumer: health.ready,
+        ...(down.has('registry') ? { registry: false } : {}),
+        ...(down.has('broker') ? { broker: false } : {}),
+        database:
+          !down.has('database') &&
+          (await db.query('select 1').then(
+            () => true,
+            (error: unknown) => {
+              logger.warn({ err: error }, 'database ping failed')
+              return false
+            },
+          )),
+      }
+    },
   })
   registerMetricsRoute(app, registry)
   await app.register(async (operator) => {

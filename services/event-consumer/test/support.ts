@@ -162,15 +162,22 @@ export function lifeOf(
 
 export const testToken = 'test-operator-token-0123456789'
 
-/** The whole service on a unique topic, group and PostgreSQL schema, with a silent logger; `cleanup` closes all. */
-export async function buildTestService(topic: string, consumer?: ConsumerTuning) {
+/**
+ * The whole service on a unique topic, group and PostgreSQL schema, with a silent logger; `cleanup` closes all.
+ * `via` points the service at other addresses of the same servers (a cuttable proxy); clean-up goes direct.
+ */
+export async function buildTestService(
+  topic: string,
+  consumer?: ConsumerTuning,
+  via: { databaseUrl?: string; registryUrl?: string } = {},
+) {
   const schema = uniqueSchema('ec_svc')
   const config = loadServiceConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: via.databaseUrl ?? databaseUrl,
     DATABASE_SCHEMA: schema,
     KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap,
-    SCHEMA_REGISTRY_URL: registryUrl,
+    SCHEMA_REGISTRY_URL: via.registryUrl ?? registryUrl,
     USER_EVENTS_TOPIC: topic,
     CONSUMER_GROUP_ID: `${topic}.group`,
     OPERATOR_TOKEN: testToken,

@@ -1,12 +1,15 @@
 // One record, start to finish inside this process: decode, find the handler, run it once per event id
 // (dedupe store), and retry in process while the backoff is short. Anything longer or final is returned
-// to the runner, which owns Kafka (retry topic, DLQ, offsets).
+// to the runner, which owns Kafka (retry topic, DLQ, offsets). A dependency outage is waited out here, in
+// place, without spending the retry budget (outage.ts).
 import type { UserEvent } from '../catalog/index.ts'
 import type { ProcessedEventStore } from '../dedupe/index.ts'
+import { type Dependency, dependencyOutageOf } from '../dependency.ts'
 import { GrimError, isGrimError, isRetryable } from '../errors.ts'
 import type { IncomingRecord } from '../kafka/index.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
 import type { Backoff } from '../retry/backoff.ts'
+import type { OutageMonitor } from './outage.ts'
 import type { HandlerRegistry } from './registry.ts'
 import { decideRetry, withoutRetryHeaders } from './retry-topic.ts'
 import type { EventDecoder, EventHandler, EventProcessingResult, HandledRecord, HandlerContext } from './types.ts'
@@ -43,6 +46,7 @@ export interface DispatcherDeps {
   unhandledEvents: 'dead-letter' | 'skip'
   inProcessRetryLimitMs: number
   metrics: ConsumerMetrics
+  outages: OutageMonitor
 }
 
 /** Carries an unsuccessful result out of the dedupe transaction, so the processed mark rolls back. */
@@ -81,8 +85,14 @@ export class Dispatcher {
     const { metrics } = this.#deps
     let attempt = input.attempt
     let firstFailureAt = input.firstFailureAt
-    for (let result: Attempt = first; ; ) {
+    for (let result: Attempt | undefined = first; ; ) {
       if (result.ok) return this.#done(result)
+      const dependency = dependencyOutageOf(result.error)
+      if (dependency) {
+        result = await this.#waitOut(input, attempt, dependency, result.error)
+        if (!result) return { kind: 'abandoned' }
+        continue
+      }
       const now = new Date()
       firstFailureAt ??= now
       const failure = { error: result.error, attempts: attempt, firstFailureAt, lastFailureAt: now }
@@ -98,6 +108,37 @@ export class Dispatcher {
       if (!(await sleep(decision.delayMs, input.signal))) return { kind: 'abandoned' }
       attempt++
       result = await this.#attempt(input.record, attempt)
+    }
+  }
+
+  /**
+   * Tries the same attempt again (same number: the budget is untouched) until it gets past the unreachable
+   * dependency, or meets an outage of another one (then waits for that). Undefined when revoked or stopping.
+   */
+  async #waitOut(
+    input: DispatchInput,
+    attempt: number,
+    down: Dependency,
+    error: unknown,
+  ): Promise<Attempt | undefined> {
+    const { outages } = this.#deps
+    let dependency = down
+    outages.hold(dependency, error)
+    try {
+      for (let round = 0; ; round++) {
+        if (!(await outages.wait(dependency, round, input.signal))) return undefined
+        const result = await this.#attempt(input.record, attempt)
+        const next = result.ok ? undefined : dependencyOutageOf(result.error)
+        if (next === dependency) continue
+        outages.recovered(dependency)
+        if (next === undefined || result.ok) return result
+        outages.release(dependency)
+        dependency = next
+        outages.hold(dependency, result.error)
+        round = -1
+      }
+    } finally {
+      outages.release(dependency)
     }
   }
 

@@ -1,3 +1,4 @@
+import type { OutageInfo } from './outage.ts'
 import type { ConsumerHealth } from './types.ts'
 
 export interface HealthInputs {
@@ -13,20 +14,32 @@ export interface HealthInputs {
   lastError: string | undefined
   stallTimeoutMs: number
   now: number
+  /** Dependencies records wait for (see outage.ts); none when omitted. */
+  outages?: OutageInfo[]
 }
 
 /**
  * Live: the loop runs and work moves (handlers running with no record finished for `stallTimeoutMs` is a
- * stall; retries waiting for their due time run no handler, so they never look like one). Ready: in the group with an
- * assignment, possibly empty (more members than partitions), and not shutting down.
+ * stall; retries waiting for their due time run no handler, so they never look like one, and neither do records
+ * waiting out a dependency outage: restarting would not bring the dependency back). Ready: in the group with an
+ * assignment, possibly empty (more members than partitions), not shutting down, and no outage holding records.
  */
 export function evaluateHealth(input: HealthInputs): ConsumerHealth {
+  const outages = input.outages ?? []
   const lastActivity = Math.max(input.lastProgressAt ?? 0, input.runningSince)
-  const stalled = input.inFlightHandlers > 0 && input.now - lastActivity > input.stallTimeoutMs
+  const stalled = outages.length === 0 && input.inFlightHandlers > 0 && input.now - lastActivity > input.stallTimeoutMs
   const running = input.state === 'running'
+  const ready = running && input.joined && outages.length === 0
+  const notReadyReason = ready
+    ? undefined
+    : !running
+      ? `consumer ${input.state}`
+      : !input.joined
+        ? 'not in the consumer group (joining or rebalancing)'
+        : outages.map((o) => `${o.dependency} unavailable since ${o.since}`).join('; ')
   return {
     live: running && !stalled,
-    ready: running && input.joined,
+    ready,
     details: {
       state: input.state,
       assignedPartitions: input.assignedPartitions,
@@ -35,6 +48,8 @@ export function evaluateHealth(input: HealthInputs): ConsumerHealth {
       parkedKeys: input.parkedKeys,
       lastProgressAt: input.lastProgressAt === undefined ? undefined : new Date(input.lastProgressAt).toISOString(),
       lastError: input.lastError,
+      outages,
+      ...(notReadyReason === undefined ? {} : { notReadyReason }),
     },
   }
 }

@@ -12,12 +12,14 @@ import type { Backoff } from '../retry/backoff.ts'
 import { EventSerde } from '../serde/index.ts'
 import { Dispatcher } from './dispatch.ts'
 import { ConsumerOptionsSchema, consumerDefaults } from './options.ts'
+import { OutageMonitor } from './outage.ts'
 import { HandlerRegistry } from './registry.ts'
 import { ConsumerRunner, type ResolvedConsumerOptions } from './runner.ts'
 import type { ConsumerHealth, DeadLetterSink, EventDecoder, EventHandler, HandlerOptions } from './types.ts'
 
 export { coPartitionedAssigner } from '../kafka/co-partition.ts'
 export { ConsumerOptionsSchema, consumerDefaults, RETRY_SUFFIX, retryTopicOf } from './options.ts'
+export type { OutageInfo } from './outage.ts'
 export { RETRY_GROUP_HEADER, RETRY_TOKEN_HEADER } from './retry-topic.ts'
 export type {
   ConsumerHealth,
@@ -34,10 +36,13 @@ export type {
 import { libraryLogger } from '../logger.ts'
 
 export interface EventConsumerOptions
-  extends Partial<Omit<ResolvedConsumerOptions, 'groupId' | 'topics' | 'retry' | 'retryTopicLayout'>> {
+  extends Partial<
+    Omit<ResolvedConsumerOptions, 'groupId' | 'topics' | 'retry' | 'retryTopicLayout' | 'outageBackoff'>
+  > {
   groupId: string
   topics: string[]
   retry?: Partial<Backoff>
+  outageBackoff?: Partial<ResolvedConsumerOptions['outageBackoff']>
   retryTopicLayout?: ResolvedConsumerOptions['retryTopicLayout']
   /** Decodes record values; default an EventSerde on the default registry (read-only use). */
   serde?: EventDecoder
@@ -64,12 +69,15 @@ export function createEventConsumer(input: EventConsumerOptions): EventConsumer 
   const options = resolveOptions('EventConsumer', ConsumerOptionsSchema, consumerDefaults, {
     ...data,
     retry: { ...consumerDefaults.retry, ...data.retry },
+    outageBackoff: { ...consumerDefaults.outageBackoff, ...data.outageBackoff },
   })
   const registry = new HandlerRegistry(options.retry)
   const connection = { bootstrapBrokers: options.bootstrapBrokers, clientId: options.clientId }
   const decoder = serde ?? new EventSerde({ topic: options.topics[0] })
   const store = dedupe === false ? undefined : (dedupe ?? new InMemoryProcessedEventStore())
   const metrics = createConsumerMetrics(metricsRegistry ?? defaultRegistry())
+  const log = logger ?? libraryLogger('grimos-consumer')
+  const outages = new OutageMonitor({ backoff: options.outageBackoff, metrics, logger: log, groupId: options.groupId })
   const dispatcher = new Dispatcher({
     groupId: options.groupId,
     decoder,
@@ -78,13 +86,15 @@ export function createEventConsumer(input: EventConsumerOptions): EventConsumer 
     unhandledEvents: options.unhandledEvents,
     inProcessRetryLimitMs: options.inProcessRetryLimitMs,
     metrics,
+    outages,
   })
   const runner = new ConsumerRunner({
     options,
     dispatcher,
     sink: deadLetters ?? new DeadLetterWriter({ connection }),
     metrics,
-    logger: logger ?? libraryLogger('grimos-consumer'),
+    outages,
+    logger: log,
   })
   return {
     groupId: options.groupId,

@@ -1,7 +1,9 @@
 // Kafka writes of one partition pair: retried with backoff until they succeed or the pair is revoked, and,
 // for the retry topic, chained per key so a key's records land in the order they were handed over.
+import { type Dependency, dependencyOutageOf } from '../dependency.ts'
 import type { OutgoingRecord } from '../kafka/index.ts'
 import { sleep } from './dispatch.ts'
+import type { OutageMonitor } from './outage.ts'
 
 export interface KeyedWriterDeps {
   /** Aborted when the pair is revoked: pending writes give up (false), nothing more becomes final. */
@@ -10,6 +12,8 @@ export interface KeyedWriterDeps {
   onError(error: unknown, context: string): void
   /** Names the pair in error contexts, e.g. `orders[3]`. */
   where: string
+  /** Where a write waiting for the broker shows up (health not ready, outage gauge). */
+  outages?: OutageMonitor
 }
 
 export class KeyedWriter {
@@ -36,18 +40,33 @@ export class KeyedWriter {
     return next
   }
 
-  /** Retries a Kafka write with backoff until it succeeds or the pair is revoked (false). */
+  /**
+   * Retries a Kafka write with backoff until it succeeds or the pair is revoked (false). These writes have no
+   * budget: they only fail for the broker's reasons, which a write that waits counts as an outage while it lasts.
+   */
   async persist(what: string, write: () => Promise<unknown>): Promise<boolean> {
-    const { signal } = this.#deps
-    for (let delay = 100; !signal.aborted; delay = Math.min(delay * 2, 5_000)) {
-      try {
-        await write()
-        return true
-      } catch (error) {
-        this.#deps.onError(error, `${what} for ${this.#deps.where}`)
-        if (!(await sleep(delay, signal))) return false
+    const { signal, outages } = this.#deps
+    let down: Dependency | undefined
+    try {
+      for (let delay = 100; !signal.aborted; delay = Math.min(delay * 2, 5_000)) {
+        try {
+          await write()
+          if (down) outages?.recovered(down)
+          return true
+        } catch (error) {
+          this.#deps.onError(error, `${what} for ${this.#deps.where}`)
+          const dependency = dependencyOutageOf(error)
+          if (dependency !== down) {
+            if (down) outages?.release(down)
+            down = dependency
+            if (down) outages?.hold(down, error)
+          }
+          if (!(await sleep(delay, signal))) return false
+        }
       }
+      return false
+    } finally {
+      if (down) outages?.release(down)
     }
-    return false
   }
 }

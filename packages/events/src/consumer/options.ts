@@ -18,6 +18,14 @@ export const ConsumerOptionsSchema = Type.Object({
   fromBeginning: Type.Boolean(),
   /** Default retry policy; a handler's own `retry` overrides single fields. */
   retry: BackoffSchema,
+  /**
+   * Waits of a record for an unreachable dependency (registry, database, broker): exponential from
+   * `initialDelayMs`, capped at `maxDelayMs`, for as long as the outage lasts. They never count as attempts.
+   */
+  outageBackoff: Type.Object({
+    initialDelayMs: Type.Integer({ minimum: 1 }),
+    maxDelayMs: Type.Integer({ minimum: 1 }),
+  }),
   /** Retries whose delay is at most this long wait in process; longer ones go through the retry topic. */
   inProcessRetryLimitMs: Type.Integer({ minimum: 0 }),
   /** What to do with an event type that has no handler. */
@@ -46,6 +54,7 @@ export const consumerDefaults = {
   clientId: 'grimos-consumer',
   fromBeginning: true,
   retry: { initialDelayMs: 200, multiplier: 2, maxDelayMs: 60_000, jitter: 0.2, maxAttempts: 5 },
+  outageBackoff: { initialDelayMs: 250, maxDelayMs: 5_000 },
   inProcessRetryLimitMs: 1_000,
   unhandledEvents: 'dead-letter' as const,
   concurrency: 16,

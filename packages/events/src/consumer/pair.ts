@@ -19,6 +19,7 @@ import type { DeadLetterReason, Dispatcher, DispatchResult, Failure } from './di
 import { sleep } from './dispatch.ts'
 import { KeyedWriter } from './keyed-writer.ts'
 import { PartitionOffsetTracker } from './offsets.ts'
+import type { OutageMonitor } from './outage.ts'
 import { KeyParking } from './parking.ts'
 import { buildRetryRecord, firstAttemptState, type RetryState, readRetryState } from './retry-topic.ts'
 import type { Slots } from './slots.ts'
@@ -44,6 +45,7 @@ export interface PairDeps {
   onProgress(): void
   onError(error: unknown, context: string): void
   newToken(): string
+  outages?: OutageMonitor
 }
 
 interface RetryItem {
@@ -94,6 +96,7 @@ export class PartitionPair {
       produce: deps.produce,
       onError: deps.onError,
       where: `${deps.topic}[${deps.partition}]`,
+      outages: deps.outages,
     })
   }
 

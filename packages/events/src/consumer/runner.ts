@@ -20,6 +20,7 @@ import { deadLetterSourceOf } from './dead-letter.ts'
 import type { Dispatcher } from './dispatch.ts'
 import { evaluateHealth } from './health.ts'
 import { type ConsumerOptionsSchema, retryTopicOf } from './options.ts'
+import type { OutageMonitor } from './outage.ts'
 import { PartitionPair } from './pair.ts'
 import { Slots } from './slots.ts'
 import { ensureRetryTopics, refreshGauges } from './topics.ts'
@@ -35,6 +36,7 @@ export interface RunnerDeps {
   dispatcher: Dispatcher
   sink: DeadLetterSink
   metrics: ConsumerMetrics
+  outages: OutageMonitor
   logger: Logger
 }
 
@@ -148,6 +150,7 @@ export class ConsumerRunner {
       lastError: this.#lastError,
       stallTimeoutMs: this.#options.stallTimeoutMs,
       now: Date.now(),
+      outages: this.#deps.outages.snapshot(),
     })
   }
 
@@ -309,6 +312,7 @@ export class ConsumerRunner {
       },
       onError: (error, context) => this.#error(error, context),
       newToken: () => `${this.#instance}:${++this.#tokens}`,
+      outages: this.#deps.outages,
     })
   }
 

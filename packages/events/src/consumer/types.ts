@@ -4,6 +4,7 @@ import type { DeadLetterFailure } from '../dlq/headers.ts'
 import type { DeadLetterSourceRecord } from '../dlq/writer.ts'
 import type { RecordPosition } from '../kafka/index.ts'
 import type { Backoff } from '../retry/backoff.ts'
+import type { OutageInfo } from './outage.ts'
 
 export interface EventProcessingResult {
   success: boolean
@@ -56,7 +57,7 @@ export type EventOutcome = 'success' | 'failure' | 'retried' | 'dead_lettered' |
 export interface ConsumerHealth {
   /** The loop runs and is not stalled. */
   live: boolean
-  /** Joined and assigned (or idle with no partitions), not stopping. */
+  /** Joined and assigned (or idle with no partitions), not stopping, and no dependency outage holds records. */
   ready: boolean
   details: {
     state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
@@ -66,5 +67,9 @@ export interface ConsumerHealth {
     parkedKeys: number
     lastProgressAt: string | undefined
     lastError: string | undefined
+    /** Dependencies records are waiting for (empty when none), e.g. the registry since 12:00:03. */
+    outages: OutageInfo[]
+    /** Why not ready, in words, e.g. "registry unavailable since 2026-12-01T03:20:00.000Z"; absent when ready. */
+    notReadyReason?: string
   }
 }

@@ -1,15 +1,24 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { databaseError, ownErrors } from './errors.ts'
 import type { AdvisoryLock, Database, Queryable } from './types.ts'
 
 function queryable(target: PGlite | Transaction): Queryable {
   return {
     async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-      const result = await target.query<T>(text, params as unknown[])
-      return result.rows
+      try {
+        const result = await target.query<T>(text, params as unknown[])
+        return result.rows
+      } catch (error) {
+        throw databaseError(error)
+      }
     },
     async exec(script: string): Promise<void> {
-      await target.exec(script)
+      try {
+        await target.exec(script)
+      } catch (error) {
+        throw databaseError(error)
+      }
     },
   }
 }
@@ -34,7 +43,12 @@ export async function openPglite(dataDir: string | undefined, schema: string): P
     query: root.query,
     exec: root.exec,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return await pglite.transaction((tx) => fn(queryable(tx)))
+      const own = ownErrors<T>()
+      try {
+        return await pglite.transaction((tx) => fn(queryable(tx)).catch(own.mark))
+      } catch (error) {
+        throw own.map(error)
+      }
     },
     async tryAdvisoryLock(name: string): Promise<AdvisoryLock | undefined> {
       if (held.has(name) || pglite.closed) return undefined

@@ -1,5 +1,6 @@
 import postgres from 'postgres'
 import { advisoryKeySql } from './advisory.ts'
+import { databaseError, ownErrors } from './errors.ts'
 import type { AdvisoryLock, Database, Queryable } from './types.ts'
 
 type Sql = postgres.Sql
@@ -7,12 +8,20 @@ type Sql = postgres.Sql
 function queryable(sql: Sql | postgres.TransactionSql): Queryable {
   return {
     async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])
-      return [...rows] as T[]
+      try {
+        const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])
+        return [...rows] as T[]
+      } catch (error) {
+        throw databaseError(error)
+      }
     },
     async exec(script: string): Promise<void> {
-      // The simple protocol is the one that accepts several statements in one round trip.
-      await sql.unsafe(script).simple()
+      try {
+        // The simple protocol is the one that accepts several statements in one round trip.
+        await sql.unsafe(script).simple()
+      } catch (error) {
+        throw databaseError(error)
+      }
     },
   }
 }
@@ -25,6 +34,9 @@ export async function openPostgres(url: string, schema: string, maxConnections: 
     connection: { search_path: schema },
     // "already exists, skipping" notices of idempotent DDL are expected, not news.
     onnotice: () => undefined,
+    // Seconds before a failed connection is tried again. The driver's default grows to 20 s, and queries queue
+    // behind it: after an outage the pool came back up to 20 s after the server. Capped at 1-2 s instead.
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 2),
   })
   const root = queryable(sql)
   // Name resolution is per statement, so connections opened before the schema exists still see it afterwards.
@@ -49,7 +61,12 @@ export async function openPostgres(url: string, schema: string, maxConnections: 
     query: root.query,
     exec: root.exec,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return (await sql.begin((tx) => fn(queryable(tx)))) as T
+      const own = ownErrors<T>()
+      try {
+        return (await sql.begin((tx) => fn(queryable(tx)).catch(own.mark))) as T
+      } catch (error) {
+        throw own.map(error)
+      }
     },
     async tryAdvisoryLock(name: string): Promise<AdvisoryLock | undefined> {
       // A session lock lives as long as its connection, so it gets a connection of its own, outside the pool.

@@ -92,6 +92,16 @@ function createMetrics(registry: Registry) {
       help: 'Fetched partition data dropped and read again so no record is skipped: stale (fetched before a rejoin), gap (did not start at the reset offset)',
       labelNames: ['reason'] as const,
     }),
+    dependencyOutage: gauge(registry, {
+      name: 'grimos_consumer_dependency_outage',
+      help: 'Consumers whose records wait for this dependency (registry, database, broker) to come back (1 per consumer)',
+      labelNames: ['dependency'] as const,
+    }),
+    dependencyWaits: counter(registry, {
+      name: 'grimos_consumer_dependency_waits_total',
+      help: 'Backoff waits of a record for an unreachable dependency; they do not count against its retry budget',
+      labelNames: ['dependency'] as const,
+    }),
     parkedKeys: gauge(registry, {
       name: 'grimos_consumer_parked_keys',
       help: 'Keys whose events wait behind a retry, so per-key order holds',
