@@ -38,6 +38,16 @@ export const errorCatalogue = {
     httpStatus: 503,
     summary: 'The broker could not be reached or refused for now.',
   },
+  GRIM_KAFKA_AUTH_FAILED: {
+    retryable: false,
+    httpStatus: 503,
+    summary: 'The brokers refused the credentials (SASL); names the principal, never the password.',
+  },
+  GRIM_KAFKA_NOT_AUTHORIZED: {
+    retryable: false,
+    httpStatus: 503,
+    summary: 'An ACL denied the operation; names the principal, the resource and the operation.',
+  },
   GRIM_PUBLISH_FAILED: {
     retryable: false,
     httpStatus: 502,

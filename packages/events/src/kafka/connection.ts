@@ -1,7 +1,6 @@
 // Connection settings and error mapping shared by every client the wrapper creates.
 import type { Static } from 'typebox'
 import { eventsEnv } from '../env.ts'
-import { GrimError } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import {
   ConnectionOptionsSchema,
@@ -36,20 +35,4 @@ export function connection(options: ConnectionOptions | undefined) {
 export function principalOf(options: ConnectionOptions | undefined): string {
   const sasl = options?.sasl ?? eventsEnv().kafkaSecurity?.sasl
   return sasl?.username ?? (sasl ? `a ${sasl.mechanism} token` : 'an anonymous client')
-}
-
-/** Wraps a client error into our catalogue: the caller decides about retrying by `retryable`. */
-export function kafkaError(action: string, error: unknown): GrimError {
-  const message = error instanceof Error ? error.message : String(error)
-  const nested = (error as { errors?: Error[] })?.errors?.map((e) => e.message).join('; ')
-  const permanent = /TOPIC_AUTHORIZATION|INVALID_TOPIC|RECORD_LIST_TOO_LARGE|MESSAGE_TOO_LARGE|INVALID_RECORD/i.test(
-    `${message} ${nested ?? ''}`,
-  )
-  return new GrimError(
-    permanent ? 'GRIM_PUBLISH_FAILED' : 'GRIM_KAFKA_UNAVAILABLE',
-    `${action}: ${message}${nested ? ` (${nested})` : ''}`,
-    {
-      cause: error,
-    },
-  )
 }

@@ -15,7 +15,8 @@ import {
 import { eventsEnv } from '../env.ts'
 import { resolveOptions } from '../options.ts'
 import { coPartitionedAssigner } from './co-partition.ts'
-import { type ConnectionOptions, connection, kafkaError } from './connection.ts'
+import { type ConnectionOptions, connection, principalOf } from './connection.ts'
+import { classifyKafkaFailure, kafkaError } from './errors.ts'
 import { type FetchDiscard, GuardedConsumer } from './fetch-guard.ts'
 import { connectionDefaults, TopicOptionsSchema, topicDefaults } from './options.ts'
 import { KafkaRangeReader } from './range-reader.ts'
@@ -58,8 +59,10 @@ function toHeaderMap(headers: OutgoingRecord['headers']): Map<string | Buffer, B
 
 export class KafkaProducer {
   readonly #client: Producer<Buffer, Buffer, string | Buffer, Buffer>
+  readonly #principal: string
 
   constructor(options?: ConnectionOptions) {
+    this.#principal = principalOf(options)
     this.#client = new Producer({
       ...connection(options),
       idempotent: true,
@@ -86,7 +89,7 @@ export class KafkaProducer {
       })
       return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) }))
     } catch (error) {
-      throw kafkaError('producing to Kafka failed', error)
+      throw kafkaError('producing to Kafka failed', error, { principal: this.#principal })
     }
   }
 
@@ -144,8 +147,10 @@ export class KafkaGroupConsumer {
   #assigned: TopicPartition[] = []
   #listener: RebalanceListener | undefined
   #revoking = false
+  readonly #principal: string
 
   constructor(options: GroupConsumerOptions) {
+    this.#principal = principalOf(options)
     this.#fromBeginning = options.fromBeginning ?? true
     this.#client = new GuardedConsumer(
       {
@@ -216,7 +221,11 @@ export class KafkaGroupConsumer {
     const end = (error?: unknown) => {
       if (ended) return
       ended = true
-      sink.end(error === undefined ? undefined : kafkaError('reading from Kafka failed', error))
+      sink.end(
+        error === undefined
+          ? undefined
+          : kafkaError('reading from Kafka failed', error, { principal: this.#principal }),
+      )
     }
     stream.on('data', (message) => sink.record(toIncoming(message as Message<Buffer, Buffer, string, Buffer>)))
     stream.once('error', end)
@@ -238,7 +247,7 @@ export class KafkaGroupConsumer {
       })
       this.#client.watch(this.#stream)
     } catch (error) {
-      throw kafkaError(`joining consumer group ${this.#client.groupId} failed`, error)
+      throw kafkaError(`joining consumer group ${this.#client.groupId} failed`, error, { principal: this.#principal })
     }
     return this.#stream
   }
@@ -248,7 +257,9 @@ export class KafkaGroupConsumer {
     try {
       await this.#client.commit({ offsets: positions })
     } catch (error) {
-      throw kafkaError(`committing offsets for group ${this.#client.groupId} failed`, error)
+      throw kafkaError(`committing offsets for group ${this.#client.groupId} failed`, error, {
+        principal: this.#principal,
+      })
     }
   }
 
@@ -266,7 +277,9 @@ export class KafkaGroupConsumer {
       const offsets = await this.#client.listCommittedOffsets({ topics: [{ topic, partitions }] })
       return offsets.get(topic) ?? partitions.map(() => -1n)
     } catch (error) {
-      throw kafkaError(`reading committed offsets of group ${this.#client.groupId} failed`, error)
+      throw kafkaError(`reading committed offsets of group ${this.#client.groupId} failed`, error, {
+        principal: this.#principal,
+      })
     }
   }
 
@@ -278,8 +291,10 @@ export class KafkaGroupConsumer {
 
 export class KafkaAdmin {
   readonly #client: Admin
+  readonly #principal: string
 
   constructor(options?: ConnectionOptions) {
+    this.#principal = principalOf(options)
     this.#client = new Admin(connection(options))
   }
 
@@ -311,13 +326,8 @@ export class KafkaAdmin {
       })
     } catch (error) {
       // Another process may have created it between our check and our request.
-      if (
-        /TOPIC_ALREADY_EXISTS|already exists/i.test(
-          String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''),
-        )
-      )
-        return
-      throw kafkaError(`creating topic ${topic} failed`, error)
+      if (classifyKafkaFailure(error).fault === 'topic-exists') return
+      throw kafkaError(`creating topic ${topic} failed`, error, { principal: this.#principal })
     }
   }
 
@@ -325,7 +335,7 @@ export class KafkaAdmin {
     try {
       return await this.#client.listTopics()
     } catch (error) {
-      throw kafkaError('listing topics failed', error)
+      throw kafkaError('listing topics failed', error, { principal: this.#principal })
     }
   }
 
@@ -334,7 +344,7 @@ export class KafkaAdmin {
     try {
       await this.#client.deleteTopics({ topics })
     } catch (error) {
-      throw kafkaError(`deleting topics ${topics.join(', ')} failed`, error)
+      throw kafkaError(`deleting topics ${topics.join(', ')} failed`, error, { principal: this.#principal })
     }
   }
 
@@ -358,7 +368,7 @@ export class KafkaAdmin {
         .map((p) => ({ topic, partition: p.partitionIndex, low: low.get(p.partitionIndex) ?? 0n, high: p.offset }))
         .sort((a, b) => a.partition - b.partition)
     } catch (error) {
-      throw kafkaError(`reading offsets of ${topic} failed`, error)
+      throw kafkaError(`reading offsets of ${topic} failed`, error, { principal: this.#principal })
     }
   }
 

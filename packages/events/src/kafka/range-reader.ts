@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { Consumer, IS_CONTROL } from '@platformatic/kafka'
 import { GrimError } from '../errors.ts'
-import { type ConnectionOptions, connection, kafkaError } from './connection.ts'
+import { type ConnectionOptions, connection, principalOf } from './connection.ts'
+import { kafkaError } from './errors.ts'
 import type { IncomingRecord, PartitionRange } from './types.ts'
 
 const MAX_BYTES_PER_FETCH = 1_048_576
@@ -12,8 +13,10 @@ const MAX_BYTES_PER_FETCH = 1_048_576
  */
 export class KafkaRangeReader {
   readonly #client: Consumer<Buffer, Buffer, string, Buffer>
+  readonly #principal: string
 
   constructor(options?: ConnectionOptions) {
+    this.#principal = principalOf(options)
     this.#client = new Consumer({ ...connection(options), groupId: `grimos-range-reader-${randomUUID()}` })
   }
 
@@ -65,7 +68,7 @@ export class KafkaRangeReader {
       if (!found) throw new Error(`topic ${topic} is unknown`)
       return { topicId: found.id, leaders: found.partitions.map((p) => p.leader) }
     } catch (error) {
-      throw kafkaError(`reading metadata of ${topic} failed`, error)
+      throw kafkaError(`reading metadata of ${topic} failed`, error, { principal: this.#principal })
     }
   }
 
@@ -96,7 +99,9 @@ export class KafkaRangeReader {
       }
       return answer?.records ?? []
     } catch (error) {
-      throw kafkaError(`reading ${topic}/${partition} from offset ${fetchOffset} failed`, error)
+      throw kafkaError(`reading ${topic}/${partition} from offset ${fetchOffset} failed`, error, {
+        principal: this.#principal,
+      })
     }
   }
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { ResponseError } from '@platformatic/kafka'
 import { v7 as uuidv7 } from 'uuid'
 import { eventually } from '../../../../test/support/index.ts'
 import type { AdvisoryLock, Database } from '../../src/db/index.ts'
 import { EventValidationError, GrimError } from '../../src/errors.ts'
+import { kafkaError } from '../../src/kafka/errors.ts'
 import { enqueueOutboxEvent, fetchByStatus, OutboxRelay, type OutboxRow } from '../../src/outbox/index.ts'
 import { rowFailureStreakLimit } from '../../src/outbox/relay.ts'
 import { testOnEachEngine } from '../db/engines.ts'
@@ -113,7 +115,10 @@ testOnEachEngine(
       observer: { onFailed: (row) => void observed.push(row.eventId) },
       publish: async (rows) => {
         if (rows.some((r) => r.eventId === poisoned))
-          throw new GrimError('GRIM_PUBLISH_FAILED', 'MESSAGE_TOO_LARGE for the poisoned row')
+          throw kafkaError(
+            'publishing the poisoned row',
+            new ResponseError(0, 9, { '/topics/0/partitions/0': [10, null] }, {}),
+          )
         published.push(...rows.map((r) => r.eventId))
       },
     })
@@ -301,7 +306,8 @@ testOnEachEngine('rows failing in a row with one code trip a breaker instead of 
     publish: async (rows) => {
       calls++
       // As if the broker's message size limit had been lowered below every event.
-      if (tooLarge) throw new GrimError('GRIM_PUBLISH_FAILED', 'producing failed: MESSAGE_TOO_LARGE')
+      if (tooLarge)
+        throw kafkaError('producing failed', new ResponseError(0, 9, { '/topics/0/partitions/0': [10, null] }, {}))
       published.push(...rows.map((r) => r.eventId))
     },
   })
