@@ -29,6 +29,8 @@ export function evaluateHealth(input: HealthInputs): ConsumerHealth {
   const lastActivity = Math.max(input.lastProgressAt ?? 0, input.runningSince)
   const stalled = outages.length === 0 && input.inFlightHandlers > 0 && input.now - lastActivity > input.stallTimeoutMs
   const running = input.state === 'running'
+  // Reconnecting waits for the broker: alive (a restart would not bring the broker back), but not ready.
+  const alive = running || input.state === 'reconnecting'
   const ready = running && input.joined && outages.length === 0
   const notReadyReason = ready
     ? undefined
@@ -38,7 +40,7 @@ export function evaluateHealth(input: HealthInputs): ConsumerHealth {
         ? 'not in the consumer group (joining or rebalancing)'
         : outages.map((o) => `${o.dependency} unavailable since ${o.since}`).join('; ')
   return {
-    live: running && !stalled,
+    live: alive && !stalled,
     ready,
     details: {
       state: input.state,

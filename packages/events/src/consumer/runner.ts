@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Static } from 'typebox'
+import { dependencyOutageOf } from '../dependency.ts'
 import { GrimError } from '../errors.ts'
 import {
   type CommitPosition,
@@ -22,6 +23,7 @@ import { evaluateHealth } from './health.ts'
 import { type ConsumerOptionsSchema, retryTopicOf } from './options.ts'
 import type { OutageMonitor } from './outage.ts'
 import { PartitionPair } from './pair.ts'
+import { rejoinAfterOutage } from './reconnect.ts'
 import { Slots } from './slots.ts'
 import { ensureRetryTopics, refreshGauges } from './topics.ts'
 import type { ConsumerHealth, DeadLetterSink } from './types.ts'
@@ -70,6 +72,8 @@ export class ConsumerRunner {
   #runningSince = Date.now()
   #lastProgressAt: number | undefined
   #lastError: string | undefined
+  /** Ends a reconnect loop's wait when the consumer stops. */
+  readonly #reconnectAbort = new AbortController()
 
   constructor(deps: RunnerDeps) {
     this.#deps = deps
@@ -93,31 +97,7 @@ export class ConsumerRunner {
     try {
       await ensureRetryTopics(this.#admin, this.#options.topics, this.#options.retryTopicLayout)
       const o = this.#options
-      this.#consumer = new KafkaGroupConsumer({
-        ...this.#connection,
-        groupId: o.groupId,
-        fromBeginning: o.fromBeginning,
-        sessionTimeoutMs: o.sessionTimeoutMs,
-        heartbeatIntervalMs: o.heartbeatIntervalMs,
-        coPartitioned: true,
-        onFetchDiscarded: (discard) => this.#fetchDiscarded(discard),
-      })
-      const loop = Promise.withResolvers<void>()
-      await this.#consumer.consumeEach(
-        [...o.topics, ...this.#retryToSource.keys()],
-        {
-          onRevoke: (partitions) => this.#onRevoke(partitions),
-          onAssign: (partitions, generation) => this.#onAssign(partitions, generation),
-        },
-        {
-          record: (record) => this.#accept(record),
-          end: (error) => {
-            this.#streamEnded(error)
-            loop.resolve()
-          },
-        },
-      )
-      this.#loop = loop.promise
+      await this.#subscribe()
       this.#state = 'running'
       this.#runningSince = Date.now()
       this.#deps.metrics.up.set(1)
@@ -160,6 +140,7 @@ export class ConsumerRunner {
       return
     }
     this.#state = 'stopping'
+    this.#reconnectAbort.abort()
     for (const timer of this.#timers) clearInterval(timer)
     this.#consumer?.pause()
     const pairs = [...this.#pairs.values()]
@@ -191,11 +172,97 @@ export class ConsumerRunner {
     for (const result of results) if (result.status === 'rejected') this.#error(result.reason, 'closing a client')
   }
 
+  /** Joins the group and starts the record loop (at start, and again after the broker came back). */
+  async #subscribe(): Promise<void> {
+    const o = this.#options
+    const consumer = new KafkaGroupConsumer({
+      ...this.#connection,
+      groupId: o.groupId,
+      fromBeginning: o.fromBeginning,
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+      coPartitioned: true,
+      onFetchDiscarded: (discard) => this.#fetchDiscarded(discard),
+    })
+    this.#consumer = consumer
+    const loop = Promise.withResolvers<void>()
+    this.#loop = loop.promise
+    try {
+      await consumer.consumeEach(
+        [...o.topics, ...this.#retryToSource.keys()],
+        {
+          onRevoke: (partitions) => this.#onRevoke(partitions),
+          onAssign: (partitions, generation) => this.#onAssign(partitions, generation),
+        },
+        {
+          record: (record) => this.#accept(record),
+          end: (error) => {
+            // A stream of a consumer already replaced (after a reconnect) says nothing about the current one.
+            if (this.#consumer === consumer) this.#streamEnded(error)
+            loop.resolve()
+          },
+        },
+      )
+    } catch (error) {
+      loop.resolve()
+      throw error
+    }
+  }
+
   #streamEnded(error: unknown): void {
     if (this.#state !== 'running' || error === undefined) return
+    // The client gives up after a few retries (about 10 s) while a broker restarts: that is an outage to wait out,
+    // not the end of the consumer. Credentials or ACLs refused are not: no reconnect will change them.
+    if (dependencyOutageOf(error) === 'broker') {
+      void this.#reconnect(error)
+      return
+    }
     this.#state = 'failed'
     this.#deps.metrics.up.set(0)
     this.#error(error, 'reading from Kafka')
+  }
+
+  /**
+   * After the record stream ended on a broker outage: lets the partitions go as a rebalance would (their
+   * unfinished records are delivered again; dedupe absorbs what ran), then joins again (reconnect.ts). Health
+   * says not ready, with the broker named, until then.
+   */
+  async #reconnect(error: unknown): Promise<void> {
+    this.#state = 'reconnecting'
+    this.#joined = false
+    const { outages } = this.#deps
+    outages.hold('broker', error)
+    this.#error(error, 'reading from Kafka (reconnecting when the broker answers)')
+    try {
+      await this.#onRevoke([])
+      await this.#dropConsumer('closing the ended consumer')
+      const outcome = await rejoinAfterOutage({
+        outages,
+        signal: this.#reconnectAbort.signal,
+        join: () => this.#subscribe(),
+        discard: () => this.#dropConsumer('closing a failed join'),
+        wanted: () => this.#state === 'reconnecting',
+      })
+      if (outcome.joined && this.#state === 'reconnecting') {
+        this.#state = 'running'
+        this.#runningSince = Date.now()
+        outages.recovered('broker')
+        this.#deps.logger.info({ groupId: this.#options.groupId, rounds: outcome.rounds }, 'reconnected to Kafka')
+      } else if (outcome.joined) await this.#dropConsumer('closing a join that finished after stop()')
+      else if (outcome.error !== undefined) {
+        this.#state = 'failed'
+        this.#deps.metrics.up.set(0)
+        this.#error(outcome.error, 'joining the consumer group again')
+      }
+    } finally {
+      outages.release('broker')
+    }
+  }
+
+  async #dropConsumer(context: string): Promise<void> {
+    const consumer = this.#consumer
+    this.#consumer = undefined
+    await consumer?.close().catch((error: unknown) => this.#error(error, context))
   }
 
   #accept(record: IncomingRecord): void {
@@ -270,7 +337,8 @@ export class ConsumerRunner {
     }
     void this.#gate(created, generation)
     this.#paused = false
-    if (this.#state === 'running' || this.#state === 'starting') this.#consumer?.resume()
+    if (this.#state === 'running' || this.#state === 'starting' || this.#state === 'reconnecting')
+      this.#consumer?.resume()
   }
 
   async #onRevoke(_partitions: TopicPartition[]): Promise<void> {

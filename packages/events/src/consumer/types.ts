@@ -60,7 +60,7 @@ export interface ConsumerHealth {
   /** Joined and assigned (or idle with no partitions), not stopping, and no dependency outage holds records. */
   ready: boolean
   details: {
-    state: 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
+    state: 'created' | 'starting' | 'running' | 'reconnecting' | 'stopping' | 'stopped' | 'failed'
     assignedPartitions: number
     bufferedRecords: number
     inFlightHandlers: number
