@@ -11,7 +11,16 @@
 // Main-topic records of the key must not be forwarded while the barrier is out: they would land ahead of
 // those re-forwarded records. They wait (in memory, briefly: R' is read back right after it is written).
 
+import type { IncomingRecord } from '../kafka/index.ts'
+
 export type RetryArrival = 'process' | 'forward'
+
+/**
+ * A record's ordering key: its key bytes, or for a keyless record its original offset (its own key). latin1 maps
+ * each byte to one character: a unique string, cheaper to build than base64.
+ */
+export const keyOf = (record: IncomingRecord, originalOffset: bigint) =>
+  record.key ? `k${record.key.toString('latin1')}` : `o${originalOffset}`
 
 export class KeyParking {
   /** Tokens of records produced to the retry topic and not read back yet. */

@@ -3,11 +3,10 @@
 // barrier, and the key's records queued behind it are re-forwarded after it. The design, terms and diagrams:
 // docs/consumer.md, "The retry lane" and "Parking and barriers".
 import type { IncomingRecord } from '../kafka/index.ts'
-import type { DispatchResult } from './dispatch.ts'
 import { sleep } from './dispatch.ts'
 import type { KeyedWriter } from './keyed-writer.ts'
 import type { PartitionOffsetTracker } from './offsets.ts'
-import type { KeyParking } from './parking.ts'
+import { type KeyParking, keyOf } from './parking.ts'
 import { type RetryState, readRetryState } from './retry-topic.ts'
 
 /** What the lane uses of its PartitionPair. */
@@ -36,18 +35,13 @@ export interface RetryLaneHost {
   barrierReturned(key: string): void
 }
 
+/** A record's history as its next attempt starts: the number of that attempt, its first failure, its origin. */
 export type RetryAttempt = Omit<RetryState, 'dueAt' | 'token' | 'group'>
-
-export type RetryFailure = Extract<DispatchResult, { kind: 'retry' }>
 
 interface RetryItem {
   record: IncomingRecord
   state: RetryState
 }
-
-// latin1 maps each byte to one character: a unique string, cheaper to build than base64.
-export const keyOf = (record: IncomingRecord, originalOffset: bigint) =>
-  record.key ? `k${record.key.toString('latin1')}` : `o${originalOffset}`
 
 export class RetryLane {
   readonly #host: RetryLaneHost
