@@ -1,27 +1,16 @@
-// The work of one partition number of one source topic: its main-topic partition and the same-numbered
-// retry-topic partition, which the co-partitioned assignment gives to the same member. Records of one key
-// run one at a time, in order; different keys run in parallel (bounded by the shared slots).
-//
-// Design points (see also parking.ts):
-// (a) Offsets of parked records. A main-topic record whose key is parked is not held in memory: it is
-//     forwarded to the retry topic behind its predecessor (due at once) and counts as handed over, so the
-//     main partition's commit position never waits for a retry. Only retry-topic records wait in memory
-//     for their due time; the retry partition's commit position waits with them, which is safe (a restart
-//     re-reads them, the dedupe store drops what already ran) and bounded: the runner pauses fetching
-//     while too many records are unfinished.
-// (b) A key's main and retry records meet in this one object: retry records are produced to the source's
-//     partition number, and the group uses the co-partitioned assignor (kafka/co-partition.ts).
-// (c) After a restart or a rebalance, parked keys are unknown until the retry partition is read up to its
-//     log end as of the assignment. Until then the main partition is gated: its records wait in memory.
+// The work of one partition number of one source topic: its main-topic partition (the main lane, here) and the
+// same-numbered retry-topic partition (the retry lane, retry-lane.ts), which the co-partitioned assignment gives
+// to the same member. Records of one key run one at a time, in order; different keys run in parallel (bounded
+// by the shared slots). The design, terms and diagrams: docs/consumer.md.
 import type { IncomingRecord, OutgoingRecord } from '../kafka/index.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
 import type { DeadLetterReason, Dispatcher, DispatchResult, Failure } from './dispatch.ts'
-import { sleep } from './dispatch.ts'
 import { KeyedWriter } from './keyed-writer.ts'
 import { PartitionOffsetTracker } from './offsets.ts'
 import type { OutageMonitor } from './outage.ts'
-import { KeyParking } from './parking.ts'
-import { buildRetryRecord, firstAttemptState, type RetryState, readRetryState } from './retry-topic.ts'
+import { KeyParking, keyOf } from './parking.ts'
+import { type RetryAttempt, RetryLane } from './retry-lane.ts'
+import { buildRetryRecord, firstAttemptState, type RetryState } from './retry-topic.ts'
 import type { Slots } from './slots.ts'
 
 /** Dead-letter reasons where no handler ran for the record: nothing it did can be ordered against the key's next. */
@@ -48,38 +37,16 @@ export interface PairDeps {
   outages?: OutageMonitor
 }
 
-interface RetryItem {
-  record: IncomingRecord
-  state: RetryState
-}
-
-// latin1 maps each byte to one character: a unique string, cheaper to build than base64.
-const keyOf = (record: IncomingRecord, originalOffset: bigint) =>
-  record.key ? `k${record.key.toString('latin1')}` : `o${originalOffset}`
-
 export class PartitionPair {
   readonly main = new PartitionOffsetTracker()
   readonly retry = new PartitionOffsetTracker()
   readonly parking = new KeyParking()
   readonly #deps: PairDeps
   readonly #mainQueues = new Map<string, IncomingRecord[]>()
-  readonly #retryQueues = new Map<string, RetryItem[]>()
   readonly #writer: KeyedWriter
-  /** Keys whose main-topic head waits for the key's barrier to come back (see parking.ts). */
+  readonly #retryLane: RetryLane
+  /** Keys whose main-topic head waits for their barrier to come back (docs/consumer.md, "Parking and barriers"). */
   readonly #waitingForBarrier = new Set<string>()
-  /**
-   * Retry-topic offset of the record each barrier was produced for. It stays uncommitted until the barrier
-   * is back and every record of the key that sat between the two in the log is re-forwarded behind it:
-   * after a crash before that, reading resumes at the record itself, ahead of those records, so they run
-   * after it. Committing it earlier would resume at them, and they would overtake it.
-   */
-  readonly #barrierOrigins = new Map<string, bigint>()
-  /**
-   * The same offsets, for the retry lane, which must never finish them: the barrier can be read back before
-   * the lane finishes its record (the produce acknowledgement races the fetch). Finishing it then let a commit
-   * pass it while the records behind it still waited for their re-forwards; after a crash those ran first.
-   */
-  readonly #originOffsets = new Set<bigint>()
   /** Work started by `#run` and not settled; `revoke` waits for it to reach zero. */
   #inFlight = 0
   #onIdle: (() => void) | undefined
@@ -97,6 +64,20 @@ export class PartitionPair {
       onError: deps.onError,
       where: `${deps.topic}[${deps.partition}]`,
       outages: deps.outages,
+    })
+    this.#retryLane = new RetryLane({
+      groupId: deps.groupId,
+      offsets: this.retry,
+      parking: this.parking,
+      writer: this.#writer,
+      signal: this.#abort.signal,
+      run: (work) => this.#run(work),
+      onProgress: () => deps.onProgress(),
+      handle: (key, record, from, retryState) => this.#handle(key, record, from, retryState),
+      forward: (key, record, state, barrier, lastError) => this.#forward(key, record, state, barrier, lastError),
+      barrierReturned: (key) => {
+        if (this.#waitingForBarrier.delete(key)) this.#runMainHead(key)
+      },
     })
   }
 
@@ -141,37 +122,8 @@ export class PartitionPair {
 
   acceptRetry(record: IncomingRecord): void {
     if (this.revoked || !this.retry.track(record.offset)) return
-    const state = readRetryState(record)
-    if (state.group !== undefined && state.group !== this.#deps.groupId) {
-      // Another group's retry (they share the retry topic): not ours to handle.
-      this.#finishRetry(record, undefined)
-      return
-    }
-    const key = keyOf(record, state.originalOffset)
-    const hadBarrier = this.parking.hasBarrier(key)
-    if (this.parking.arrived(key, state.token) === 'forward') {
-      this.#run(async () => {
-        if (await this.#forward(key, record, state, false)) this.#finishRetry(record, undefined)
-      })
-    } else {
-      const queue = this.#retryQueues.get(key)
-      if (queue) queue.push({ record, state })
-      else {
-        this.#retryQueues.set(key, [{ record, state }])
-        this.#runRetryHead(key)
-      }
-      if (hadBarrier) {
-        const origin = this.#barrierOrigins.get(key)
-        this.#barrierOrigins.delete(key)
-        // The key's send chain now holds every re-forward of records read before the barrier.
-        const reforwarded = this.#writer.chainOf(key) ?? Promise.resolve(true)
-        if (origin !== undefined)
-          void reforwarded.then((sent) => {
-            if (sent) this.retry.finish(origin)
-          })
-        if (this.#waitingForBarrier.delete(key)) this.#runMainHead(key)
-      }
-    }
+    this.#retryLane.accept(record)
+    // Every record read counts towards the gate, another group's too: the backlog may well end with one of those.
     if (this.#gated && this.#gateOffset !== undefined && record.offset >= this.#gateOffset) this.#openGate()
   }
 
@@ -265,7 +217,7 @@ export class PartitionPair {
   /**
    * A record no handler ran for cannot reorder a side effect, so its key moves on at once while its DLQ write
    * completes; its offset is finished only once written, so no commit passes it. A poison flood on one key used to
-   * cost a broker round trip per record on that key's path.
+   * cost a broker round trip per record on that key's path. docs/consumer.md, "Dead letters".
    */
   #deadLetterAside(key: string, record: IncomingRecord, result: Extract<DispatchResult, { kind: 'dead-letter' }>) {
     this.#advanceMain(key)
@@ -290,36 +242,8 @@ export class PartitionPair {
     else this.#mainQueues.delete(key)
   }
 
-  #runRetryHead(key: string): void {
-    const item = this.#retryQueues.get(key)?.[0]
-    if (!item || this.revoked) return
-    this.#run(async () => {
-      const wait = item.state.dueAt - Date.now()
-      if (wait > 0 && !(await sleep(wait, this.#abort.signal))) return
-      const { record, state } = item
-      const final = await this.#handle(key, record, { ...state, attempt: state.attempt + 1 }, state)
-      if (final) this.#finishRetry(record, key)
-    })
-  }
-
-  #finishRetry(record: IncomingRecord, heldKey: string | undefined): void {
-    if (!this.#originOffsets.delete(record.offset)) this.retry.finish(record.offset)
-    this.#deps.onProgress()
-    if (heldKey === undefined) return
-    this.parking.finished(heldKey)
-    const queue = this.#retryQueues.get(heldKey)
-    queue?.shift()
-    if (queue?.length) this.#runRetryHead(heldKey)
-    else this.#retryQueues.delete(heldKey)
-  }
-
-  /** Runs the record to a final outcome; false when revoked first (nothing final, it will come again). */
-  async #handle(
-    key: string,
-    record: IncomingRecord,
-    from: Omit<RetryState, 'dueAt' | 'token' | 'group'>,
-    retryState?: RetryState,
-  ): Promise<boolean> {
+  /** Runs a retry-topic record's next attempt to a final outcome; false when revoked first (it will come again). */
+  async #handle(key: string, record: IncomingRecord, from: RetryAttempt, retryState: RetryState): Promise<boolean> {
     const { dispatcher, slots } = this.#deps
     if (!slots.tryAcquire() && !(await new Promise<boolean>((grant) => slots.wait(this, grant)))) return false
     let result: DispatchResult
@@ -344,7 +268,7 @@ export class PartitionPair {
     key: string,
     record: IncomingRecord,
     result: Extract<DispatchResult, { kind: 'retry' | 'dead-letter' }>,
-    from: Omit<RetryState, 'dueAt' | 'token' | 'group'>,
+    from: RetryAttempt,
     retryState?: RetryState,
   ): Promise<boolean> {
     const { metrics } = this.#deps
@@ -359,25 +283,16 @@ export class PartitionPair {
       attempt: result.failure.attempts,
       firstFailureAt: result.failure.firstFailureAt,
     }
-    const barrier = retryState !== undefined
-    if (barrier) {
-      this.#barrierOrigins.set(key, record.offset)
-      this.#originOffsets.add(record.offset)
-    }
-    const sent = await this.#forward(key, record, state, barrier, result.failure.error)
-    if (!sent && barrier) {
-      this.#barrierOrigins.delete(key)
-      this.#originOffsets.delete(record.offset)
-    }
+    const { error } = result.failure
+    const sent = await (retryState === undefined
+      ? this.#forward(key, record, state, false, error)
+      : this.#retryLane.forwardAsBarrier(key, record, state, error))
     if (sent) metrics.count(result.eventType, 'retried')
     return sent
   }
 
-  /**
-   * Produces the record to the retry topic behind the key's earlier ones. With `barrier` (a retry-topic
-   * record failing again), the key's records queued behind it go along, after it, in the same order.
-   */
-  async #forward(
+  /** Produces the record to the retry topic behind the key's earlier ones; `barrier`: see `forwardAsBarrier`. */
+  #forward(
     key: string,
     record: IncomingRecord,
     state: Omit<RetryState, 'token' | 'group'>,
@@ -387,28 +302,7 @@ export class PartitionPair {
     const token = this.#deps.newToken()
     this.parking.sending(key, token, { barrier })
     const { retryTopic, groupId } = this.#deps
-    const sends = [this.#writer.send(key, buildRetryRecord({ record, retryTopic, groupId, state, token, lastError }))]
-    if (barrier) {
-      const queue = this.#retryQueues.get(key) ?? []
-      for (const follower of queue.splice(1)) {
-        const followerToken = this.#deps.newToken()
-        this.parking.sending(key, followerToken, { barrier: false })
-        const outgoing = buildRetryRecord({ ...follower, retryTopic, groupId, token: followerToken })
-        sends.push(
-          this.#writer.send(key, outgoing).then((sent) => {
-            if (sent) this.#finishRetryFollower(key, follower.record)
-            return sent
-          }),
-        )
-      }
-    }
-    return (await sends[0]) ?? false
-  }
-
-  #finishRetryFollower(key: string, record: IncomingRecord): void {
-    this.retry.finish(record.offset)
-    this.parking.finished(key)
-    this.#deps.onProgress()
+    return this.#writer.send(key, buildRetryRecord({ record, retryTopic, groupId, state, token, lastError }))
   }
 
   async #deadLetter(

@@ -1,7 +1,7 @@
-// Per-key ordering while an event waits for a retry. A key is "parked" while any of its records is in the
-// retry lane: produced to the retry topic and not yet read back, or read back and not yet finished. A
-// parked key's later main-topic records are forwarded to the retry topic behind their predecessor (see
-// runner.ts for why), so the main partition never waits and its commit position keeps moving.
+// Per-key ordering while an event waits for a retry (docs/consumer.md, "Parking and barriers"). A key is
+// "parked" while any of its records is in the retry lane: produced to the retry topic and not yet read back, or
+// read back and not yet finished. A parked key's later main-topic records are forwarded to the retry topic
+// behind their predecessor, so the main partition never waits and its commit position keeps moving.
 //
 // One more case needs a barrier: a record R from the retry topic fails again and is produced once more
 // (R'), landing at the end of the retry partition. The key's records that sat behind R in the retry
@@ -11,7 +11,16 @@
 // Main-topic records of the key must not be forwarded while the barrier is out: they would land ahead of
 // those re-forwarded records. They wait (in memory, briefly: R' is read back right after it is written).
 
+import type { IncomingRecord } from '../kafka/index.ts'
+
 export type RetryArrival = 'process' | 'forward'
+
+/**
+ * A record's ordering key: its key bytes, or for a keyless record its original offset (its own key). latin1 maps
+ * each byte to one character: a unique string, cheaper to build than base64.
+ */
+export const keyOf = (record: IncomingRecord, originalOffset: bigint) =>
+  record.key ? `k${record.key.toString('latin1')}` : `o${originalOffset}`
 
 export class KeyParking {
   /** Tokens of records produced to the retry topic and not read back yet. */

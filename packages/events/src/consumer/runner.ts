@@ -384,7 +384,10 @@ export class ConsumerRunner {
     })
   }
 
-  /** Finds which retry partitions still hold records from before this assignment (design point c). */
+  /**
+   * Finds which retry partitions still hold records from before this assignment, and gates each new pair's main
+   * partition until they are read (docs/consumer.md, "The gate after an assignment").
+   */
   async #gate(pairs: PartitionPair[], generation: number): Promise<void> {
     const byTopic = Map.groupBy(pairs, (pair) => pair.topic)
     for (let delay = 200; byTopic.size > 0 && generation === this.#generation; delay = Math.min(delay * 2, 5_000)) {

@@ -9,7 +9,8 @@ import type { PartitionPair } from './pair.ts'
 /**
  * Creates a missing source topic with the standard layout (a consumer may start before any producer, e.g. on a
  * fresh stack), then `<topic>.retry` with the source's partition count, or checks an existing one has it: a
- * key's retry records must land on its source partition number (design point b in pair.ts).
+ * key's retry records must land on its source partition number (docs/consumer.md, "Why `<topic>` and
+ * `<topic>.retry` are co-partitioned").
  */
 export async function ensureRetryTopics(
   admin: KafkaAdmin,
