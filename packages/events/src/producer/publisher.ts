@@ -31,7 +31,7 @@ export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & 
 }
 
 /** What the publisher needs of its background sender: ordered sends, held back after a failure until resume. */
-export type BatchSenderLike = Pick<BatchSender, 'send' | 'failInTurn' | 'resume' | 'abort' | 'close'>
+export type BatchSenderLike = Pick<BatchSender, 'send' | 'failInTurn' | 'resume' | 'giveUp' | 'abort' | 'close'>
 
 export interface PublishResult {
   topic: string
@@ -79,6 +79,9 @@ export class EventPublisher {
   /** Topic checked and every schema id in memory: batches can be encoded and handed to the worker at once. */
   #started = false
   #closed = false
+  #spillTimer: NodeJS.Timeout | undefined
+  /** Set once a pass of the running re-send reached the broker: newer batches then wait for it to finish. */
+  #spillDrainGotThrough = false
 
   constructor(input: PublisherOptions = {}) {
     const { onBackgroundFailure, metricsRegistry, logger, serde, sender, ...rest } = input
@@ -142,7 +145,36 @@ export class EventPublisher {
       }
     }
     await this.#serde.registerSchemas()
+    // Nothing kept by an earlier run (the usual case): events go straight to Kafka from the first one.
+    if (this.#spillAppends === 0 && (await this.#spill.count()) === 0) this.#spillPending = false
     this.#started = true
+    // What an earlier run spilled goes out now, not with the next event this one publishes.
+    if (this.#spillPending) this.#scheduleSpillResend(0)
+  }
+
+  /** A re-send that nobody awaits: failing, it is logged and tried again later (#scheduleSpillResend). */
+  #resendSpillBeside(): void {
+    this.#drainSpill().then(
+      () => undefined,
+      (error: unknown) => {
+        this.#log.warn({ err: (error as Error).message }, 're-sending spilled events failed; trying again later')
+        this.#scheduleSpillResend()
+      },
+    )
+  }
+
+  /**
+   * While events wait in the spill file, a re-send is tried every maximum backoff delay even if nothing new is
+   * published: an idle service would otherwise keep them on disk until its next event. Unref'd: it never keeps
+   * the process alive.
+   */
+  #scheduleSpillResend(delayMs = this.options.retry.maxDelayMs): void {
+    if (this.#spillTimer || this.#closed) return
+    this.#spillTimer = setTimeout(() => {
+      this.#spillTimer = undefined
+      if (this.#spillPending && this.#started && !this.#closed && !this.#spillDrain) this.#resendSpillBeside()
+    }, delayMs)
+    this.#spillTimer.unref()
   }
 
   /** Re-sends everything spilled, oldest first (one attempt at a time); throws when it could not. */
@@ -161,9 +193,14 @@ export class EventPublisher {
     this.#lastSpillAttempt = Date.now()
     // Events may join the file while it is being re-sent (a batch that failed meanwhile): take it again until
     // a pass found nothing new, so that none is stranded behind newer events sent directly.
-    for (let appendsAtTake = -1; appendsAtTake !== this.#spillAppends; ) {
-      appendsAtTake = this.#spillAppends
-      await this.#resendTaken(await this.#spill.take())
+    try {
+      for (let appendsAtTake = -1; appendsAtTake !== this.#spillAppends; ) {
+        appendsAtTake = this.#spillAppends
+        await this.#resendTaken(await this.#spill.take())
+        this.#spillDrainGotThrough = true
+      }
+    } finally {
+      this.#spillDrainGotThrough = false
     }
     this.#spillPending = false
     this.#metrics.spilled.set(0)
@@ -241,7 +278,9 @@ export class EventPublisher {
       if (this.#queue.isFull && this.options.queue.overflow === 'spill') {
         // Everything not yet handed on goes to the spill file from now on, in queue order, so this event lands
         // behind the older ones and ahead of the newer ones; the queue turns into a pipe to the disk until a
-        // re-send of the file succeeds.
+        // re-send of the file succeeds. Batches the worker is still retrying are given up at once (kept, in
+        // order, ahead of these): waiting out their deadlines would block the pipe and refuse events.
+        if (!this.#spillPending) this.#sender.giveUp()
         this.#spillPending = true
         this.#queue.pushBeyondCapacity(item)
       } else this.#queue.push(item)
@@ -329,13 +368,17 @@ export class EventPublisher {
     try {
       await this.start()
       if (this.#spillPending) {
-        // While older events sit in the spill file, newer ones join them there (per-key order) except on the
-        // occasional turn that tries to re-send the file, at most once per maximum backoff delay, or when a
-        // re-send is under way (then they wait for it).
-        if (!this.#spillDrain && Date.now() - this.#lastSpillAttempt < this.options.retry.maxDelayMs) {
+        // While older events sit in the spill file, newer ones join them there (per-key order). A re-send of the
+        // file is tried beside this pipe, at most once per maximum backoff delay, not in its way: while the broker
+        // is down a re-send waits out its deadline, and the queue must keep flowing to disk meanwhile. Events
+        // joining the file during a re-send are taken by it too (#resendSpilled). Once a pass of the re-send got
+        // through, the broker is back: this batch waits for the re-send to finish (it converges, nothing new
+        // joins) and then goes straight to Kafka.
+        if (!this.#spillDrain && Date.now() - this.#lastSpillAttempt >= this.options.retry.maxDelayMs)
+          this.#resendSpillBeside()
+        if (!this.#spillDrain || !this.#spillDrainGotThrough)
           throw new GrimError('GRIM_PUBLISH_FAILED', 'earlier events still wait in the spill file', { retryable: true })
-        }
-        await this.#drainSpill()
+        await this.#spillDrain
       }
       await this.#sendEvents(batch)
       this.#recordBackgroundSuccess(batch)
@@ -350,6 +393,7 @@ export class EventPublisher {
     this.#spillAppends++
     const deps = { spill: this.#spill, log: this.#log, metrics: this.#metrics }
     await keepFailed({ ...deps, onBackgroundFailure: this.#onBackgroundFailure }, items, cause)
+    this.#scheduleSpillResend()
   }
 
   /** Waits until every queued event is acknowledged or spilled. */
@@ -365,8 +409,11 @@ export class EventPublisher {
   async close(timeoutMs = this.options.deadlineMs * 2): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    clearTimeout(this.#spillTimer)
     try {
       await this.#queue.flush(timeoutMs)
+      // A re-send under way may hold events the queue already spilled: let it finish, within the same bound.
+      await this.#spillDrainSettled(timeoutMs)
     } catch {
       this.#sender.abort()
       this.#shutdown.abort()
@@ -378,6 +425,24 @@ export class EventPublisher {
       await Promise.all([this.#sender.close(), this.#syncProducer.close()])
       if (this.#ownsSerde) await this.#serde.close()
     }
+  }
+
+  async #spillDrainSettled(timeoutMs: number): Promise<void> {
+    const drain = this.#spillDrain
+    if (!drain) return
+    let timer: NodeJS.Timeout | undefined
+    const failed = await Promise.race([
+      drain.then(
+        () => false,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+    // Whatever it did not send stays in the spill file for the next start: nothing is lost, so no error here.
+    if (failed) this.#log.warn({ file: this.options.spillFile }, 'spilled events left for the next start')
   }
 
   #assertOpen(): void {

@@ -19,6 +19,11 @@ export type ToWorker =
   | { kind: 'resume' }
   /** Shutdown: stop retrying; whatever is waiting fails at once, so the publisher can spill it. */
   | { kind: 'abort' }
+  /**
+   * The queue overflowed to the spill file: stop retrying the batch in hand and fail every waiting one now (held
+   * back until `resume`), so they are kept, in order, ahead of what overflows; unlike `abort`, not for good.
+   */
+  | { kind: 'give-up' }
   | { kind: 'close' }
 
 export interface SerializedError {

@@ -15,6 +15,8 @@ const config = workerData as SendWorkerConfig
 const producer = new KafkaProducer(config.connection)
 const headerBuffers = new HeaderBufferCache()
 const shutdown = new AbortController()
+/** Replaced after each give-up, so a later send retries again. */
+let giveUp = new AbortController()
 const waiting: ToWorker[] = []
 let blockedBy: string | undefined
 let running = false
@@ -31,6 +33,7 @@ async function send(message: Extract<ToWorker, { kind: 'send' }>): Promise<void>
     const error = new GrimError('GRIM_PUBLISH_FAILED', `${message.what} held back: ${blockedBy}`, { retryable: true })
     return reply({ kind: 'failed', id: message.id, error: serialize(error) })
   }
+  const givenUp = giveUp.signal
   try {
     const positions = await sendWithRetries(
       message.what,
@@ -38,12 +41,19 @@ async function send(message: Extract<ToWorker, { kind: 'send' }>): Promise<void>
       config.retry,
       config.deadlineMs,
       (error, attempt) => reply({ kind: 'retry', attempt, message: (error as Error).message }),
-      shutdown.signal,
+      AbortSignal.any([shutdown.signal, givenUp]),
     )
     reply({ kind: 'sent', id: message.id, positions })
   } catch (error) {
-    blockedBy = `an earlier batch failed (${(error as Error).message})`
-    reply({ kind: 'failed', id: message.id, error: serialize(error) })
+    const failure =
+      givenUp.aborted && !shutdown.signal.aborted
+        ? new GrimError('GRIM_PUBLISH_FAILED', `${message.what} given up: the queue overflowed to the spill file`, {
+            retryable: true,
+            cause: error,
+          })
+        : error
+    blockedBy ??= `an earlier batch failed (${(failure as Error).message})`
+    reply({ kind: 'failed', id: message.id, error: serialize(failure) })
   }
 }
 
@@ -70,6 +80,12 @@ port.on('message', (message: ToWorker) => {
   if (message.kind === 'abort') {
     shutdown.abort()
     blockedBy = 'the publisher is shutting down'
+    return
+  }
+  if (message.kind === 'give-up') {
+    blockedBy ??= 'the queue overflowed to the spill file'
+    giveUp.abort()
+    giveUp = new AbortController()
     return
   }
   waiting.push(message)

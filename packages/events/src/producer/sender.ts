@@ -78,6 +78,12 @@ export class BatchSender {
     if (this.#worker && !this.#closing) this.#worker.postMessage({ kind: 'resume' } satisfies ToWorker)
   }
 
+  /** Stops retrying now and fails what waits (held back until `resume`), so it is kept ahead of newer events. */
+  giveUp(): void {
+    this.#heldBackBy ??= 'the queue overflowed to the spill file'
+    this.#worker?.postMessage({ kind: 'give-up' } satisfies ToWorker)
+  }
+
   /** Stops retrying for good (shutdown): sends still waiting fail at once, in this worker or any later one. */
   abort(): void {
     this.#aborted = true

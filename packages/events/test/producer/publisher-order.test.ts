@@ -33,8 +33,7 @@ const input = (n: number) => ({
 class ModelSender implements BatchSenderLike {
   readonly delivered: string[] = []
   readonly failing: Set<string>
-  /** While set, sends wait (a broker that does not answer) until `abort`. */
-  stalled = false
+  #stalled = false
   #aborted = false
   #wake: () => void = () => undefined
   #chain: Promise<unknown> = Promise.resolve()
@@ -45,6 +44,16 @@ class ModelSender implements BatchSenderLike {
     this.failing = new Set(failing)
   }
 
+  /** While set, sends wait (a broker that does not answer) until `abort`, a give-up, or it is cleared. */
+  get stalled(): boolean {
+    return this.#stalled
+  }
+
+  set stalled(stalled: boolean) {
+    this.#stalled = stalled
+    if (!stalled) this.#wake()
+  }
+
   send(batch: PackedBatch, what: string): Promise<RecordPosition[]> {
     const ids = unpackBatch(batch, this.#headers).map(
       (record) =>
@@ -52,8 +61,11 @@ class ModelSender implements BatchSenderLike {
           .metadata.request_id,
     )
     const sent = this.#chain.then(async () => {
+      // Like the worker: a held-back batch is refused at once, without a round trip.
+      if (this.#heldBack) throw new GrimError('GRIM_PUBLISH_FAILED', `${what} held back`, { retryable: true })
       await later(5)
-      if (this.stalled && !this.#aborted) await new Promise<void>((resolve) => (this.#wake = resolve))
+      if (this.stalled && !this.#aborted && !this.#heldBack)
+        await new Promise<void>((resolve) => (this.#wake = resolve))
       if (this.#aborted) throw new GrimError('GRIM_CLOSED', `${what} abandoned: shutting down`, { retryable: true })
       if (this.#heldBack) throw new GrimError('GRIM_PUBLISH_FAILED', `${what} held back`, { retryable: true })
       if (ids.some((id) => this.failing.delete(id))) {
@@ -76,6 +88,11 @@ class ModelSender implements BatchSenderLike {
 
   resume(): void {
     this.#heldBack = false
+  }
+
+  giveUp(): void {
+    this.#heldBack = true
+    this.#wake()
   }
 
   abort(): void {
@@ -167,4 +184,32 @@ test('close past its timeout stops the sends and spills what is left, in call or
     ['e1', 'e2', 'e3'],
   )
   assert.deepEqual(sender.delivered, [])
+})
+
+test('with overflow "spill" and a broker that stops answering, nothing is refused: the pipe to disk keeps flowing', async () => {
+  const sender = new ModelSender()
+  const { publisher } = publisherWith(sender, { capacity: 50, overflow: 'spill', batchSize: 5 })
+  await publisher.start()
+  for (let n = 1; n <= 10; n++) publisher.publishInBackground(input(n))
+  await publisher.flush(5_000)
+  assert.equal(sender.delivered.length, 10, 'the broker answered at first')
+  // It hangs now, with batches handed to the worker: without the give-up, the queue waited on them and refused
+  // (six times the capacity arrives while they hang).
+  sender.stalled = true
+  for (let n = 11; n <= 310; n++) {
+    publisher.publishInBackground(input(n))
+    await later(1)
+  }
+  await publisher.flush(5_000)
+  assert.equal(sender.delivered.length, 10, 'nothing got through while the broker hung')
+  // The broker answers again: the file goes out first, in order, then newer events.
+  sender.stalled = false
+  await later(150)
+  publisher.publishInBackground(input(311))
+  await publisher.flush(5_000)
+  await publisher.close()
+  assert.deepEqual(
+    sender.delivered,
+    Array.from({ length: 311 }, (_, i) => `e${i + 1}`),
+  )
 })

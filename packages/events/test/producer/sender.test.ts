@@ -80,3 +80,38 @@ test('a worker that dies fails its batches (to be kept), holds later ones back, 
   sender.resume()
   await assert.rejects(sender.send(batch(topic, ['3']), 'third'), /send worker (failed|exited)/)
 })
+
+test('give-up fails the batch being retried and those waiting at once, holds later ones back, and lifts on resume', async () => {
+  const sender = new BatchSender(
+    {
+      connection: { bootstrapBrokers: ['127.0.0.1:1'], requestTimeoutMs: 200 },
+      retry: { initialDelayMs: 100, multiplier: 1, maxDelayMs: 100, jitter: 0, maxAttempts: 1_000 },
+      deadlineMs: 60_000,
+      youngGenerationMb: 16,
+    },
+    () => undefined,
+  )
+  after(() => sender.close())
+  const first = sender.send(batch('nowhere', ['a']), 'first')
+  const second = sender.send(batch('nowhere', ['b']), 'second')
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const started = Date.now()
+  sender.giveUp()
+  await assert.rejects(first, /first given up: the queue overflowed to the spill file/)
+  await assert.rejects(second, /held back/)
+  assert.ok(Date.now() - started < 5_000, `settled ${Date.now() - started} ms after the give-up, not at the deadline`)
+  await assert.rejects(sender.send(batch('nowhere', ['c']), 'third'), /held back/)
+  sender.resume()
+  // After resume it retries again: still waiting a moment later, not refused at once.
+  const fourth = sender.send(batch('nowhere', ['d']), 'fourth')
+  const early = await Promise.race([
+    fourth.then(
+      () => 'settled',
+      () => 'settled',
+    ),
+    new Promise((r) => setTimeout(() => r('waiting'), 700)),
+  ])
+  assert.equal(early, 'waiting')
+  sender.giveUp()
+  await assert.rejects(fourth, /given up/)
+})
