@@ -8,6 +8,7 @@ import { ServiceError } from './errors.ts'
 // - at registration, a body or querystring schema whose objects admit unknown keys is refused (the app does not
 //   start), so a new route cannot forget `additionalProperties: false`;
 // - at request time, a route that declares no body or no querystring refuses one that is sent anyway.
+// The same request-time hook refuses text no store can keep (NUL, unpaired surrogates) anywhere in the input.
 
 type Schema = Record<string, unknown>
 
@@ -94,6 +95,36 @@ function unexpectedBody(body: unknown): string[] {
   return ['']
 }
 
+const storable = (text: string) => text.isWellFormed() && !text.includes('\u0000')
+
+/**
+ * Dotted paths of the strings (keys included) in `value` that no grimOS store can keep: NUL, which PostgreSQL
+ * text and jsonb refuse (a 500 from the database), and unpaired UTF-16 surrogates, which jsonb refuses and UTF-8
+ * (Avro, Kafka) silently turns into U+FFFD. Iterative: a body can nest thousands of levels within the limit.
+ */
+export function unstorableStrings(value: unknown, limit = maxViolations): string[] {
+  const found: string[] = []
+  const pending: Array<[unknown, string[]]> = [[value, []]]
+  while (pending.length > 0 && found.length < limit) {
+    const [current, path] = pending.pop() as [unknown, string[]]
+    if (typeof current === 'string') {
+      if (!storable(current)) found.push(path.join('.'))
+    } else if (typeof current === 'object' && current !== null) {
+      for (const [key, child] of Object.entries(current)) {
+        if (!storable(key)) found.push([...path, key].join('.'))
+        else pending.push([child, [...path, key]])
+      }
+    }
+  }
+  return found
+}
+
+function refuseText(location: 'body' | 'querystring', fields: string[]): ServiceError {
+  const message = 'must not contain NUL characters or unpaired surrogates'
+  const details = fields.map((field) => ({ field: field || '(root)', rule: 'text', message, location }))
+  return new ServiceError('VALIDATION_FAILED', 400, `${details[0]?.field} ${message} [text]`, { details })
+}
+
 async function refuseUndeclaredInput(request: FastifyRequest): Promise<void> {
   // No route matched: that is a 404, whatever was sent.
   if (request.is404) return
@@ -106,9 +137,13 @@ async function refuseUndeclaredInput(request: FastifyRequest): Promise<void> {
     const keys = unexpectedBody(request.body)
     if (keys.length > 0) throw refuse('body', keys)
   }
+  const badQuery = unstorableStrings(request.query)
+  if (badQuery.length > 0) throw refuseText('querystring', badQuery)
+  const badBody = unstorableStrings(request.body)
+  if (badBody.length > 0) throw refuseText('body', badBody)
 }
 
-/** Installs both halves on `app`; routes of plugins registered later (any prefix) inherit them. */
+/** Installs both checks on `app`; routes of plugins registered later (any prefix) inherit them. */
 export function enforceStrictInput(app: FastifyInstance): void {
   app.addHook('onRoute', checkRoute)
   app.addHook('preValidation', refuseUndeclaredInput)
