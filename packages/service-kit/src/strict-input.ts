@@ -1,14 +1,15 @@
 import { GrimError } from '@grimos/events'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { maxViolations, toViolations } from './error-handler.ts'
-import { ServiceError } from './errors.ts'
+import { type ServiceError, validationFailed } from './errors.ts'
+import { refuseUnusableValues } from './input-values.ts'
 
 // An unknown field is refused, never dropped: a misspelled filter (`errorClass` for `error_class`) that is
 // silently removed turns "replay these" into "replay everything". Two halves enforce it for every route:
 // - at registration, a body or querystring schema whose objects admit unknown keys is refused (the app does not
 //   start), so a new route cannot forget `additionalProperties: false`;
 // - at request time, a route that declares no body or no querystring refuses one that is sent anyway.
-// The same request-time hook refuses text no store can keep (NUL, unpaired surrogates) anywhere in the input.
+// The same request-time hook refuses values no store can keep (see input-values.ts).
 
 type Schema = Record<string, unknown>
 
@@ -72,57 +73,18 @@ function checkRoute(route: RouteOptions): void {
 }
 
 function refuse(location: 'body' | 'querystring', fields: string[]): ServiceError {
-  const details = toViolations(
-    fields
-      .slice(0, maxViolations)
-      .map((field) => ({ keyword: 'additionalProperties', params: { additionalProperty: field } })),
-    location,
-  )
-  const more = fields.length > 1 ? ` (and ${fields.length - 1} more)` : ''
-  return new ServiceError(
-    'VALIDATION_FAILED',
-    400,
-    `${details[0]?.field ?? location} is not allowed [additionalProperties]${more}`,
-    { details },
-  )
+  const unknown = fields.map((field) => ({ keyword: 'additionalProperties', params: { additionalProperty: field } }))
+  const error = validationFailed(toViolations(unknown, location))
+  // The answer lists the first ones only, like schema validation does.
+  if (Array.isArray(error.details)) error.details.splice(maxViolations)
+  return error
 }
-
 /** The keys of a body sent to a route that takes none; `(root)` when it is not an object at all. */
 function unexpectedBody(body: unknown): string[] {
   if (body === undefined || body === null) return []
   if (typeof body === 'object' && !Array.isArray(body)) return Object.keys(body)
   if (typeof body === 'string' && body === '') return []
   return ['']
-}
-
-const storable = (text: string) => text.isWellFormed() && !text.includes('\u0000')
-
-/**
- * Dotted paths of the strings (keys included) in `value` that no grimOS store can keep: NUL, which PostgreSQL
- * text and jsonb refuse (a 500 from the database), and unpaired UTF-16 surrogates, which jsonb refuses and UTF-8
- * (Avro, Kafka) silently turns into U+FFFD. Iterative: a body can nest thousands of levels within the limit.
- */
-export function unstorableStrings(value: unknown, limit = maxViolations): string[] {
-  const found: string[] = []
-  const pending: Array<[unknown, string[]]> = [[value, []]]
-  while (pending.length > 0 && found.length < limit) {
-    const [current, path] = pending.pop() as [unknown, string[]]
-    if (typeof current === 'string') {
-      if (!storable(current)) found.push(path.join('.'))
-    } else if (typeof current === 'object' && current !== null) {
-      for (const [key, child] of Object.entries(current)) {
-        if (!storable(key)) found.push([...path, key].join('.'))
-        else pending.push([child, [...path, key]])
-      }
-    }
-  }
-  return found
-}
-
-function refuseText(location: 'body' | 'querystring', fields: string[]): ServiceError {
-  const message = 'must not contain NUL characters or unpaired surrogates'
-  const details = fields.map((field) => ({ field: field || '(root)', rule: 'text', message, location }))
-  return new ServiceError('VALIDATION_FAILED', 400, `${details[0]?.field} ${message} [text]`, { details })
 }
 
 async function refuseUndeclaredInput(request: FastifyRequest): Promise<void> {
@@ -137,10 +99,7 @@ async function refuseUndeclaredInput(request: FastifyRequest): Promise<void> {
     const keys = unexpectedBody(request.body)
     if (keys.length > 0) throw refuse('body', keys)
   }
-  const badQuery = unstorableStrings(request.query)
-  if (badQuery.length > 0) throw refuseText('querystring', badQuery)
-  const badBody = unstorableStrings(request.body)
-  if (badBody.length > 0) throw refuseText('body', badBody)
+  refuseUnusableValues(request)
 }
 
 /** Installs both checks on `app`; routes of plugins registered later (any prefix) inherit them. */

@@ -180,3 +180,29 @@ test('text no store can keep (NUL, unpaired surrogates) is a 400 naming the fiel
   const emoji = await service.inject({ method: 'POST', url: '/things', payload: { name: '👩‍👩‍👧‍👦' } })
   assert.equal(emoji.statusCode, 200, emoji.body)
 })
+
+test('numbers JSON or a store cannot hold are a 400: Infinity in a body, non-decimal querystring numbers', async (t) => {
+  const service = app()
+  service.post('/any', { schema: { body: Type.Object({ value: Type.Unknown() }, strict) } }, async () => ({ ok: 1 }))
+  t.after(() => service.close())
+  const json = { 'content-type': 'application/json' }
+  const cases: Array<[string, string, string | undefined, string, string]> = [
+    ['POST', '/any', '{"value":{"n":1e999}}', 'value.n', 'finite'],
+    ['POST', '/any', '{"value":[-1e999]}', 'value.0', 'finite'],
+    ['GET', '/things?limit=1e999', undefined, 'limit', 'type'],
+    ['GET', '/things?limit=0x10', undefined, 'limit', 'type'],
+    ['GET', '/things?limit=%205', undefined, 'limit', 'type'],
+    ['GET', '/things?limit=1&limit=2', undefined, 'limit', 'type'],
+  ]
+  for (const [method, url, payload, field, rule] of cases) {
+    const response = await service.inject({ method: method as 'GET', url, payload, headers: json })
+    assert.equal(response.statusCode, 400, `${url} ${payload}: ${response.body}`)
+    const details = response.json().error.details as Array<{ field: string; rule: string }>
+    assert.ok(
+      details.some((d) => d.field === field && d.rule === rule),
+      `${url} ${payload}: ${response.body}`,
+    )
+  }
+  const plain = await service.inject({ method: 'GET', url: '/things?limit=10' })
+  assert.deepEqual(plain.json(), { query: { limit: 10 } })
+})
