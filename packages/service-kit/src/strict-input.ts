@@ -79,6 +79,7 @@ function refuse(location: 'body' | 'querystring', fields: string[]): ServiceErro
   if (Array.isArray(error.details)) error.details.splice(maxViolations)
   return error
 }
+
 /** The keys of a body sent to a route that takes none; `(root)` when it is not an object at all. */
 function unexpectedBody(body: unknown): string[] {
   if (body === undefined || body === null) return []
