@@ -13,6 +13,7 @@ import type { Logger } from 'pino'
 import { installErrorHandling } from './error-handler.ts'
 import { createServiceLogger, type ServiceLoggerOptions } from './logger.ts'
 import { requestIdFrom, requestIdHeader } from './request-id.ts'
+import { enforceStrictInput } from './strict-input.ts'
 
 // ajv-formats is CommonJS: its plugin is the default export under Node's ESM loader, the module itself elsewhere.
 const formatsPlugin = ((ajvFormats as { default?: unknown }).default ?? ajvFormats) as Plugin<unknown>
@@ -39,7 +40,8 @@ export interface ServiceAppOptions {
 
 /**
  * A Fastify instance with the grimOS plumbing: TypeBox types, request ids (accepted from `x-request-id`, echoed
- * back), a redacting pino logger and one error shape for every error.
+ * back), a redacting pino logger, one error shape for every error, and unknown body or query fields refused
+ * (a route whose schema would let them through is refused at registration).
  */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const logger: FastifyBaseLogger = options.loggerInstance ?? createServiceLogger(options.name, options.logger)
@@ -55,7 +57,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     }),
     ajv: {
       // All errors, so one answer names every bad field; formats such as email and uuid are enforced.
-      customOptions: { allErrors: true },
+      // removeAdditional false: Fastify's default drops unknown fields silently; here they fail validation
+      // (see strict-input.ts). Coercion stays as Fastify sets it: querystrings arrive as strings ('5' -> 5).
+      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
       plugins: [formatsPlugin],
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -64,5 +68,6 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     reply.header(requestIdHeader, request.id)
   })
   installErrorHandling(app)
+  enforceStrictInput(app)
   return app
 }

@@ -42,15 +42,26 @@ interface AjvLikeError {
   params?: Record<string, unknown>
 }
 
+// A hostile body can break thousands of rules at once (every key unknown): the answer lists the first ones only.
+export const maxViolations = 20
+// Field names are echoed back and logged; a 16 KiB key is shown by its start.
+const maxFieldLength = 128
+
+const shortened = (field: string) => (field.length > maxFieldLength ? `${field.slice(0, maxFieldLength)}…` : field)
+
 /** Ajv errors to one violation per field and rule, with the field as a dotted path (`address.city`). */
 export function toViolations(errors: readonly AjvLikeError[], location: string | undefined): FieldViolation[] {
   return errors.map((error) => {
-    const path = (error.instancePath ?? '').split('/').filter(Boolean)
+    // JSON Pointer escapes: a key holding '/' or '~' is one field, not a path.
+    const path = (error.instancePath ?? '')
+      .split('/')
+      .filter(Boolean)
+      .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
     const missing = error.params?.missingProperty
     const extra = error.params?.additionalProperty
     if (error.keyword === 'required' && typeof missing === 'string') path.push(missing)
     if (error.keyword === 'additionalProperties' && typeof extra === 'string') path.push(extra)
-    const field = path.join('.') || '(root)'
+    const field = shortened(path.join('.')) || '(root)'
     const rule = error.keyword ?? 'invalid'
     const message =
       rule === 'required' ? 'is required' : rule === 'additionalProperties' ? 'is not allowed' : (error.message ?? '')
@@ -88,7 +99,7 @@ function render(error: unknown): Rendered {
       statusCode: 400,
       code: 'VALIDATION_FAILED',
       message: first ? `${first.field} ${first.message} [${first.rule}]${more}` : 'The request is invalid',
-      details,
+      details: details.slice(0, maxViolations),
     }
   }
   const status = fastifyError.statusCode

@@ -35,6 +35,17 @@ export class ServiceError extends Error {
   }
 }
 
+/**
+ * The 400 a route throws for input its schema cannot express (a cursor that does not decode, a date-time that
+ * names no instant): the same `VALIDATION_FAILED` answer as schema validation, naming the field.
+ */
+export function validationFailed(details: FieldViolation[]): ServiceError {
+  const first = details[0]
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : ''
+  const message = first ? `${first.field} ${first.message} [${first.rule}]${more}` : 'The request is invalid'
+  return new ServiceError('VALIDATION_FAILED', 400, message, { details })
+}
+
 export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof ServiceError
 }

@@ -30,9 +30,8 @@ test('echoes a sane incoming x-request-id and generates one otherwise', async (t
 test('validates TypeBox bodies with formats and rejects oversized ones', async (t) => {
   const app = createServiceApp({ name: 'test', logger: { level: 'silent' }, bodyLimit: 64 })
   t.after(() => app.close())
-  app.post('/items', { schema: { body: Type.Object({ email: Type.String({ format: 'email' }) }) } }, async (req) => ({
-    email: req.body.email,
-  }))
+  const body = Type.Object({ email: Type.String({ format: 'email' }) }, { additionalProperties: false })
+  app.post('/items', { schema: { body } }, async (req) => ({ email: req.body.email }))
 
   const ok = await app.inject({ method: 'POST', url: '/items', payload: { email: 'a@example.com' } })
   assert.equal(ok.statusCode, 200)
@@ -50,7 +49,16 @@ test('logs redact authorization headers and secret fields at any depth', async (
   const { stream, lines } = captureLogs()
   const app = createServiceApp({ name: 'test', logger: { level: 'info', stream } })
   t.after(() => app.close())
-  app.post('/login', async (request) => {
+  const strict = { additionalProperties: false }
+  const body = Type.Object(
+    {
+      email: Type.String(),
+      password: Type.String(),
+      nested: Type.Object({ refresh_token: Type.String() }, strict),
+    },
+    strict,
+  )
+  app.post('/login', { schema: { body } }, async (request) => {
     request.log.info({ body: request.body, headers: request.headers }, 'attempt')
     return { ok: true }
   })

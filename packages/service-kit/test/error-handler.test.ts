@@ -9,7 +9,14 @@ function appWithRoutes() {
   const app = createServiceApp({ name: 'test', logger: { level: 'silent' } })
   app.post(
     '/users',
-    { schema: { body: Type.Object({ email: Type.String(), full_name: Type.String({ minLength: 1 }) }) } },
+    {
+      schema: {
+        body: Type.Object(
+          { email: Type.String(), full_name: Type.String({ minLength: 1 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
     async () => ({ ok: true }),
   )
   app.get('/taken', async () => {

@@ -11,7 +11,7 @@ import { type RecordUserEvent, type RequestContext, requestContext } from '../ev
 import { findActiveUserByEmail, findUserById, insertUser, type UserRow } from '../users/repository.ts'
 import { toUserView, UserViewSchema } from '../users/view.ts'
 import { loginAttemptsPerAddress, normalizedEmail } from './attempt-limits.ts'
-import { AnyPassword, Email, errorResponses, FullName, NewPassword, type RouteDeps } from './shared.ts'
+import { AnyPassword, Email, errorResponses, FullName, NewPassword, type RouteDeps, strict } from './shared.ts'
 
 const TokenPairSchema = Type.Object({
   access_token: Type.String(),
@@ -47,7 +47,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
       schema: {
         tags: ['auth'],
         summary: 'Create an account',
-        body: Type.Object({ email: Email, password: NewPassword, full_name: FullName }),
+        body: Type.Object({ email: Email, password: NewPassword, full_name: FullName }, strict),
         response: { 201: UserViewSchema, ...errorResponses(400, 409, 413) },
       },
     },
@@ -81,7 +81,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
         tags: ['auth'],
         summary: 'Log in with email and password',
         description: `Rate-limited to ${loginLimit.max} attempts per ${loginLimit.windowMs / 1000} s per client address and email, and ${loginAttemptsPerAddress(loginLimit)} per client address across emails.`,
-        body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: AnyPassword }),
+        body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: AnyPassword }, strict),
         response: { 200: TokenPairSchema, ...errorResponses(400, 401, 429) },
       },
     },
@@ -120,7 +120,7 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token for new tokens (the old refresh token stops working)',
-        body: Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 4096 }) }),
+        body: Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 4096 }) }, strict),
         response: { 200: TokenPairSchema, ...errorResponses(400, 401) },
       },
     },

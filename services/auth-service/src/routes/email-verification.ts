@@ -12,7 +12,7 @@ import {
 } from '../users/email-verifications.ts'
 import { findUserById, markEmailVerified } from '../users/repository.ts'
 import { toUserView, UserViewSchema } from '../users/view.ts'
-import { bearer, errorResponses, type RouteDeps } from './shared.ts'
+import { bearer, errorResponses, type RouteDeps, strict } from './shared.ts'
 
 export function registerEmailVerificationRoutes(app: ServiceApp, deps: RouteDeps): void {
   const { db, settings, recordUserEvent } = deps
@@ -58,7 +58,7 @@ export function registerEmailVerificationRoutes(app: ServiceApp, deps: RouteDeps
       schema: {
         tags: ['users'],
         summary: 'Confirm an email address with the token sent to it',
-        body: Type.Object({ token: Type.String({ minLength: 16, maxLength: 256 }) }),
+        body: Type.Object({ token: Type.String({ minLength: 16, maxLength: 256 }) }, strict),
         response: { 200: UserViewSchema, ...errorResponses(400) },
       },
     },

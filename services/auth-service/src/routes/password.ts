@@ -6,7 +6,7 @@ import { revokeUserSessions } from '../auth/sessions.ts'
 import { authError } from '../errors.ts'
 import { requestContext } from '../events.ts'
 import { findUserById, updatePasswordHash } from '../users/repository.ts'
-import { AnyPassword, bearer, errorResponses, NewPassword, type RouteDeps } from './shared.ts'
+import { AnyPassword, bearer, errorResponses, NewPassword, type RouteDeps, strict } from './shared.ts'
 
 export function registerPasswordRoutes(app: ServiceApp, deps: RouteDeps): void {
   const { db, recordUserEvent } = deps
@@ -20,7 +20,7 @@ export function registerPasswordRoutes(app: ServiceApp, deps: RouteDeps): void {
         tags: ['users'],
         summary: 'Change the password; every other session is logged out',
         security: bearer,
-        body: Type.Object({ current_password: AnyPassword, new_password: NewPassword }),
+        body: Type.Object({ current_password: AnyPassword, new_password: NewPassword }, strict),
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 422, 429) },
       },
     },

@@ -9,7 +9,7 @@ import { requestContext } from '../events.ts'
 import { deleteVerifications } from '../users/email-verifications.ts'
 import { anonymizeUser, findUserById, type ProfileChange, updateProfile } from '../users/repository.ts'
 import { toUserView, UserViewSchema } from '../users/view.ts'
-import { AnyPassword, bearer, Email, errorResponses, FullName, type RouteDeps } from './shared.ts'
+import { AnyPassword, bearer, Email, errorResponses, FullName, type RouteDeps, strict } from './shared.ts'
 
 export function registerProfileRoutes(app: ServiceApp, deps: RouteDeps): void {
   const { db, recordUserEvent } = deps
@@ -42,7 +42,7 @@ export function registerProfileRoutes(app: ServiceApp, deps: RouteDeps): void {
         security: bearer,
         body: Type.Object(
           { full_name: Type.Optional(Type.Union([FullName, Type.Null()])), email: Type.Optional(Email) },
-          { minProperties: 1, additionalProperties: false },
+          { ...strict, minProperties: 1 },
         ),
         response: { 200: UserViewSchema, ...errorResponses(400, 401, 409) },
       },
@@ -85,7 +85,7 @@ export function registerProfileRoutes(app: ServiceApp, deps: RouteDeps): void {
           'erased and every session is revoked. The address can register again. The user_deleted event carries ' +
           'the email as it was, so consumers can find and erase their copies.',
         security: bearer,
-        body: Type.Object({ password: AnyPassword, reason: Type.Optional(Type.String({ maxLength: 500 })) }),
+        body: Type.Object({ password: AnyPassword, reason: Type.Optional(Type.String({ maxLength: 500 })) }, strict),
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 429) },
       },
     },

@@ -30,3 +30,5 @@ export const NewPassword = Type.String({ minLength: 12, maxLength: 256, descript
 export const AnyPassword = Type.String({ minLength: 1, maxLength: 256 })
 export const FullName = Type.String({ minLength: 1, maxLength: 200 })
 export const bearer = [{ bearerAuth: [] }]
+/** Every body object: an unknown field is a 400 naming it (service-kit refuses a route without this). */
+export const strict = { additionalProperties: false } as const

@@ -1,15 +1,20 @@
-import { ErrorResponseSchema, type ServiceApp } from '@grimos/service-kit'
+import { ErrorResponseSchema, type ServiceApp, validationFailed } from '@grimos/service-kit'
 import { type Static, Type } from 'typebox'
-import type { DeadLetterFilter, DeadLetterQueue, DeadLetterRecord } from '../events.ts'
+import { type DeadLetterFilter, type DeadLetterQueue, type DeadLetterRecord, GrimError } from '../events.ts'
 import { sendJson } from './json.ts'
 
 // The DLQ management API: list with filters, inspect, replay one, replay many by filter, discard with reason.
 // Registered inside the operator-token scope (see app.ts). Every decision names who took it (`by`).
 
-const Position = Type.Object({
-  partition: Type.Integer({ minimum: 0 }),
-  offset: Type.String({ pattern: '^[0-9]{1,19}$', description: 'Kafka offset as a decimal string' }),
-})
+// Kafka partitions are int32 and offsets int64: a larger one reached the broker client and came back a 503.
+const maxOffset = 2n ** 63n - 1n
+const Position = Type.Object(
+  {
+    partition: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 }),
+    offset: Type.String({ pattern: '^[0-9]{1,19}$', description: 'Kafka offset as a decimal string (int64)' }),
+  },
+  { additionalProperties: false },
+)
 
 const filterFields = {
   status: Type.Optional(
@@ -66,20 +71,56 @@ const errors = {
 }
 const defaultActor = 'operator-api'
 
-function toFilter(query: Static<typeof ListQuery> | Static<typeof ReplayManyBody>): DeadLetterFilter {
+type Location = 'querystring' | 'body'
+
+/**
+ * A date-time the format admits but Date cannot hold (a leap second, `23:59:60`) is Invalid Date, which the
+ * library's time filter compares as no bound at all: a bulk replay "from" it replayed everything.
+ */
+function instant(value: string | undefined, field: 'from' | 'to', location: Location): Date | undefined {
+  if (value === undefined) return undefined
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) {
+    throw validationFailed([{ field, rule: 'format', message: 'must be a date-time that names an instant', location }])
+  }
+  return date
+}
+
+function toFilter(query: Static<typeof ListQuery> | Static<typeof ReplayManyBody>, location: Location) {
   return {
     status: query.status,
     eventType: query.event_type,
     errorClass: query.error_class,
     key: query.key,
-    from: query.from === undefined ? undefined : new Date(query.from),
-    to: query.to === undefined ? undefined : new Date(query.to),
+    from: instant(query.from, 'from', location),
+    to: instant(query.to, 'to', location),
     limit: query.limit,
     cursor: 'cursor' in query ? query.cursor : undefined,
-  }
+  } satisfies DeadLetterFilter
 }
 
-const position = (params: Static<typeof Position>) => ({ partition: params.partition, offset: BigInt(params.offset) })
+function position(params: Static<typeof Position>) {
+  const offset = BigInt(params.offset)
+  if (offset > maxOffset) {
+    const message = `must be at most ${maxOffset} (a Kafka offset is int64)`
+    throw validationFailed([{ field: 'offset', rule: 'maximum', message, location: 'params' }])
+  }
+  return { partition: params.partition, offset }
+}
+
+/**
+ * The library reports a cursor that does not decode as GRIM_CONFIG_INVALID (a 500); here it is the caller's
+ * input, so a 400 naming it. Only when a cursor was sent: any other GRIM_CONFIG_INVALID stays a server error.
+ */
+async function withCursor<T>(cursor: string | undefined, list: () => Promise<T>): Promise<T> {
+  try {
+    return await list()
+  } catch (error) {
+    if (cursor === undefined || !(error instanceof GrimError) || error.code !== 'GRIM_CONFIG_INVALID') throw error
+    const message = 'is not a nextCursor from this API'
+    throw validationFailed([{ field: 'cursor', rule: 'cursor', message, location: 'querystring' }])
+  }
+}
 
 /** A listing leaves out stack traces (inspect one record to see its own). */
 function summary(record: DeadLetterRecord): DeadLetterRecord {
@@ -91,7 +132,8 @@ function summary(record: DeadLetterRecord): DeadLetterRecord {
 export function registerDlqRoutes(app: ServiceApp, dlq: DeadLetterQueue): void {
   const tags = ['dlq']
   app.get('/dlq/records', { schema: { tags, querystring: ListQuery, response: errors } }, async (request, reply) => {
-    const page = await dlq.list(toFilter(request.query))
+    const filter = toFilter(request.query, 'querystring')
+    const page = await withCursor(filter.cursor, () => dlq.list(filter))
     return sendJson(reply, { topic: dlq.topic, ...page, records: page.records.map(summary) })
   })
 
@@ -124,7 +166,7 @@ export function registerDlqRoutes(app: ServiceApp, dlq: DeadLetterQueue): void {
 
   app.post('/dlq/replay', { schema: { tags, body: ReplayManyBody, response: errors } }, async (request, reply) => {
     const body = request.body
-    const result = await dlq.replayMany(toFilter(body), {
+    const result = await dlq.replayMany(toFilter(body, 'body'), {
       force: body.force,
       reason: body.reason,
       by: body.by ?? defaultActor,
