@@ -141,10 +141,17 @@ export async function down(
   list: Component[] = components,
 ): Promise<string[]> {
   const stopped: string[] = []
-  for (const component of [...list].reverse()) {
-    if (names && !names.includes(component.name)) continue
-    const grace = policyOf(component).stopGraceMs
-    if (await stopProcess(component.name, grace)) stopped.push(component.name)
+  for (const batch of batches([...list].reverse())) {
+    const chosen = batch.filter((component) => !names || names.includes(component.name))
+    // The nodes of a cluster stop together: one by one, the last would lose its quorum and hang in controlled
+    // shutdown until its SIGKILL (30 s later, and an unclean log on the next start).
+    const results = await Promise.all(
+      chosen.map(async (component) => ({
+        name: component.name,
+        wasRunning: await stopProcess(component.name, policyOf(component).stopGraceMs),
+      })),
+    )
+    for (const { name, wasRunning } of results) if (wasRunning) stopped.push(name)
   }
   return stopped
 }
