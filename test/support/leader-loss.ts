@@ -171,11 +171,11 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<LeaderL
     let killAt = Number.POSITIVE_INFINITY
     let backAt = Number.POSITIVE_INFINITY
     let restartedAtFromKill = 0
-    let backInIsr = false
+    let faultOver = false
     const unacked: number[] = []
 
     const produce = async () => {
-      while (!flow.stopped && (attempted < total || !backInIsr)) {
+      while (!flow.stopped && (attempted < total || !faultOver)) {
         const seqs = Array.from({ length: batch }, (_, i) => attempted + i)
         attempted += batch
         try {
@@ -221,7 +221,7 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<LeaderL
     log(`${victim} back in the ISR ${rejoinMs} ms after the restart began`)
     // Keep producing a moment with all three in sync, so "carried on" covers the restarted node too.
     await sleep(2_000)
-    backInIsr = true
+    faultOver = true
     await producing
 
     const records = await readBack(topic)
