@@ -1,14 +1,41 @@
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { stackConfig } from './config.ts'
-import { isStackError } from './errors.ts'
-import { logFile } from './processes.ts'
-import { statusLine, watchSupervisors } from './report.ts'
-import { componentNamed, components, down, policyOf, status, up } from './stack.ts'
+import { isStackError, StackError } from './errors.ts'
 
-const usage = 'usage: npm run stack -- up | down | status | logs <component> [-f]   (npm start = up, then Ctrl-C stops)'
+// The node count must be known before the stack's modules load (config.ts reads it once): parse the flags,
+// then import them.
+const usage =
+  'usage: npm run stack -- up [--nodes N] | down | status | logs <component> [-f]   (npm start [-- --nodes N] = up, then Ctrl-C stops)'
+const [command = 'status', ...rest] = process.argv.slice(2)
+const nodesAt = rest.indexOf('--nodes')
+const nodesFlag = nodesAt >= 0 ? (rest[nodesAt + 1] ?? '') : undefined
+
+function fail(error: unknown): never {
+  // People read this: one line, never a stack trace. Unexpected errors still say where they came from.
+  const message = isStackError(error) ? error.message : `stack: ${(error as Error).message ?? String(error)}`
+  console.error(`error: ${message}`)
+  process.exit(1)
+}
+// A bad node count or port is thrown while config.ts loads: still one line.
+process.on('uncaughtException', fail)
+if (nodesFlag !== undefined) {
+  if (!/^[1-5]$/.test(nodesFlag))
+    fail(new StackError(`--nodes takes a Kafka node count from 1 to 5, got "${nodesFlag}"`))
+  process.env.GRIMOS_KAFKA_NODES = nodesFlag
+}
+const { clusterEnv, persistedNodes, persistNodes, stackConfig } = await import('./config.ts')
+const { logFile, runningPid, stopProcess } = await import('./processes.ts')
+const { statusLine, watchSupervisors } = await import('./report.ts')
+const { componentNamed, components, down, policyOf, status, up } = await import('./stack.ts')
 
 async function printStatus(): Promise<void> {
+  const { nodes, replication, minInsyncReplicas } = stackConfig.kafka
+  if (nodes.length > 1) {
+    const bootstrap = clusterEnv().KAFKA_BOOTSTRAP_SERVERS
+    console.log(
+      `  Kafka cluster: ${nodes.length} nodes, replication ${replication}, min.insync.replicas ${minInsyncReplicas}  ·  KAFKA_BOOTSTRAP_SERVERS=${bootstrap}`,
+    )
+  }
   for (const state of await status()) {
     const pid = state.pid ? `  (pid ${state.pid})` : ''
     console.log(`  ${statusLine(state)}  ·  ${state.description}${pid}`)
@@ -87,16 +114,45 @@ async function foreground(): Promise<void> {
   setInterval(() => undefined, 1 << 30)
 }
 
+const otherNames = ['registry', 'auth-service', 'event-consumer']
+/** Kafka's component names for every node count, so a leftover of another count is found too. */
+const everyKafkaName = ['kafka', ...Array.from({ length: 5 }, (_, i) => `kafka-${i + 1}`)]
+
+/**
+ * `--nodes N` changes the node count only while nothing runs: a running cluster of another size would be left
+ * out of `status` and `down`. Then the count is kept for later commands.
+ */
+function chooseNodes(): void {
+  if (nodesFlag === undefined) return
+  const wanted = stackConfig.kafka.nodes.length
+  const before = persistedNodes()
+  if (wanted === before) return
+  const running = [...everyKafkaName, ...otherNames].filter((name) => runningPid(name) !== undefined)
+  if (running.length > 0) {
+    throw new StackError(
+      `the stack runs with ${before} Kafka node${before === 1 ? '' : 's'} (${running.join(', ')}): stop it first (npm run stack -- down), then up --nodes ${wanted}`,
+    )
+  }
+  persistNodes(wanted)
+}
+
 async function main(): Promise<void> {
-  const [command = 'status', ...rest] = process.argv.slice(2)
+  if (nodesFlag !== undefined && command !== 'up' && command !== 'start') throw new Error(usage)
   switch (command) {
     case 'start':
+      chooseNodes()
       return foreground()
     case 'up':
+      chooseNodes()
       await up((line) => console.log(line))
       return printStatus()
     case 'down': {
       const stopped = await down()
+      // A node of another count (a state file edited by hand, an interrupted switch) must not outlive `down`.
+      const known = new Set(components.map((c) => c.name))
+      for (const name of everyKafkaName.filter((n) => !known.has(n))) {
+        if (await stopProcess(name)) stopped.push(name)
+      }
       console.log(stopped.length ? `stopped: ${stopped.join(', ')}` : 'nothing was running')
       return
     }
@@ -112,9 +168,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  // People read this: one line, never a stack trace. Unexpected errors still say where they came from.
-  const message = isStackError(error) ? error.message : `stack: ${(error as Error).message ?? String(error)}`
-  console.error(`error: ${message}`)
-  process.exit(1)
-})
+main().catch(fail)

@@ -14,6 +14,11 @@ export interface Component {
   downloads?: string
   /** Components that must be healthy first. */
   dependsOn?: string[]
+  /**
+   * Components with the same value here are started together, then waited for: none becomes healthy alone
+   * (the nodes of a Kafka cluster need a quorum first).
+   */
+  startsWith?: string
   /** Overrides of the restart policy (defaultPolicy in supervision.ts). */
   supervision?: Partial<RestartPolicy>
 }

@@ -1,45 +1,59 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Admin } from '@platformatic/kafka'
 import type { Component } from './component.ts'
-import { kafkaBootstrap, stackConfig } from './config.ts'
+import { type KafkaNode, kafkaBootstrap, stackConfig } from './config.ts'
 import { ensureKafkaJars } from './downloads.ts'
 import { StackError } from './errors.ts'
 import { findJava } from './java.ts'
 
 const run = promisify(execFile)
 const { kafka, host } = stackConfig
-const configFile = join(kafka.dir, 'server.properties')
 const log4jFile = join(kafka.dir, 'log4j2.properties')
-const dataDir = join(kafka.dir, 'data')
+const single = kafka.nodes.length === 1
 
-// A single combined broker+controller in KRaft mode. Both listeners bind loopback only.
-function serverProperties(): string {
-  return `${[
+/** Where a node keeps its config and data: one node uses .grimos/kafka itself, as it always has. */
+const nodeDir = (node: KafkaNode) => (single ? kafka.dir : join(kafka.dir, `node-${node.id}`))
+const dataDir = (node: KafkaNode) => join(nodeDir(node), 'data')
+const configFile = (node: KafkaNode) => join(nodeDir(node), 'server.properties')
+/** `kafka` for one node (as before), `kafka-1`, `kafka-2`, … for a cluster. */
+export const kafkaNodeName = (node: KafkaNode) => (single ? 'kafka' : `kafka-${node.id}`)
+export const kafkaNodeNames = kafka.nodes.map(kafkaNodeName)
+
+// One combined broker+controller per node in KRaft mode, every node a voter of a static quorum. Both listeners
+// bind loopback only.
+function serverProperties(node: KafkaNode): string {
+  const voters = kafka.nodes.map((n) => `${n.id}@${host}:${n.controllerPort}`).join(',')
+  const rf = kafka.replication
+  const isr = kafka.minInsyncReplicas
+  const lines = [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@${host}:${kafka.controllerPort}`,
-    `listeners=PLAINTEXT://${host}:${kafka.port},CONTROLLER://${host}:${kafka.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${kafka.port}`,
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${host}:${node.brokerPort}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    `log.dirs=${dataDir}`,
+    `log.dirs=${dataDir(node)}`,
     'num.partitions=3',
-    // One node: internal topics cannot have more replicas than brokers.
-    'offsets.topic.replication.factor=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    // Internal topics cannot have more replicas than brokers; with 3 they survive losing one node.
+    `offsets.topic.replication.factor=${rf}`,
+    `transaction.state.log.replication.factor=${rf}`,
+    `transaction.state.log.min.isr=${isr}`,
+    `share.coordinator.state.topic.replication.factor=${rf}`,
+    `share.coordinator.state.topic.min.isr=${isr}`,
+    // A cluster replicates every topic by default, and acks=all then needs 2 copies written.
+    ...(single ? [] : [`default.replication.factor=${rf}`, `min.insync.replicas=${isr}`]),
     'group.initial.rebalance.delay.ms=0',
     // Topics are created on purpose, with explicit settings; a typo must not create one.
     'auto.create.topics.enable=false',
     'log.retention.hours=168',
-  ].join('\n')}\n`
+  ]
+  return `${lines.join('\n')}\n`
 }
 
 const log4j2 = `status = warn
@@ -55,20 +69,31 @@ logger.controller.name = state.change.logger
 logger.controller.level = WARN
 `
 
-async function prepare(java: string): Promise<string> {
+/** Every node of a cluster must be formatted with one cluster id: the one a formatted node already has. */
+function clusterId(): string {
+  for (const node of kafka.nodes) {
+    const meta = join(dataDir(node), 'meta.properties')
+    if (!existsSync(meta)) continue
+    const id = /^cluster\.id=(.+)$/m.exec(readFileSync(meta, 'utf8'))?.[1]?.trim()
+    if (id) return id
+  }
+  return randomBytes(16).toString('base64url')
+}
+
+async function prepare(java: string, node: KafkaNode): Promise<string> {
   const libs = await ensureKafkaJars()
-  mkdirSync(kafka.dir, { recursive: true })
-  writeFileSync(configFile, serverProperties())
+  mkdirSync(nodeDir(node), { recursive: true })
+  writeFileSync(configFile(node), serverProperties(node))
   writeFileSync(log4jFile, log4j2)
-  if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url')
+  if (!existsSync(join(dataDir(node), 'meta.properties'))) {
     try {
       // `--cluster-id=` and not `-t id`: one id in 64 starts with '-', which argparse then reads as an option.
-      const format = ['format', `--cluster-id=${clusterId}`, '-c', configFile]
+      // controller.quorum.voters (a static quorum) makes --initial-controllers unnecessary.
+      const format = ['format', `--cluster-id=${clusterId()}`, '-c', configFile(node)]
       await run(java, [...jvmArgs(libs), 'kafka.tools.StorageTool', ...format])
     } catch (error) {
       const detail = ((error as { stderr?: string }).stderr ?? String(error)).trim().split('\n').at(-1)
-      throw new StackError(`formatting Kafka storage in ${dataDir} failed: ${detail}`)
+      throw new StackError(`formatting Kafka storage in ${dataDir(node)} failed: ${detail}`)
     }
   }
   return libs
@@ -87,11 +112,11 @@ function jvmArgs(libs: string): string[] {
   ]
 }
 
-/** A real metadata round trip: the broker answers and knows its own controller quorum. */
-export async function kafkaAnswers(timeoutMs = 3000): Promise<boolean> {
+/** A real metadata round trip: a broker of `bootstrap` (default: any of the stack's) answers. */
+export async function kafkaAnswers(timeoutMs = 3000, bootstrap = kafkaBootstrap): Promise<boolean> {
   const admin = new Admin({
     clientId: 'grimos-stack',
-    bootstrapBrokers: [kafkaBootstrap],
+    bootstrapBrokers: bootstrap.split(','),
     timeout: timeoutMs,
     retries: 0,
   })
@@ -103,15 +128,27 @@ export async function kafkaAnswers(timeoutMs = 3000): Promise<boolean> {
   }
 }
 
-export const kafkaComponent: Component = {
-  name: 'kafka',
-  describe: () => `Apache Kafka ${kafka.version} (KRaft, broker+controller)  ${kafkaBootstrap}`,
-  ports: { GRIMOS_KAFKA_PORT: kafka.port, GRIMOS_KAFKA_CONTROLLER_PORT: kafka.controllerPort },
-  async launch() {
-    const jdk = await findJava(17, 'Apache Kafka 4', 'GRIMOS_KAFKA_JAVA_HOME')
-    const libs = await prepare(jdk.java)
-    return { command: jdk.java, args: [...jvmArgs(libs), 'kafka.Kafka', configFile] }
-  },
-  downloads: 'Apache Kafka from Maven Central',
-  isHealthy: () => kafkaAnswers(),
+function kafkaNodeComponent(node: KafkaNode): Component {
+  const broker = `${host}:${node.brokerPort}`
+  const role = single ? 'KRaft, broker+controller' : `KRaft node ${node.id} of ${kafka.nodes.length}, broker+controller`
+  return {
+    name: kafkaNodeName(node),
+    describe: () =>
+      `Apache Kafka ${kafka.version} (${role})  ${broker}${single ? '' : ` (controller :${node.controllerPort})`}`,
+    // Node i's ports move with the base ports (config.ts), so the base ports' env vars are what to change.
+    ports: { GRIMOS_KAFKA_PORT: node.brokerPort, GRIMOS_KAFKA_CONTROLLER_PORT: node.controllerPort },
+    // No node of a cluster answers before a quorum of controllers runs: all are started, then waited for.
+    startsWith: single ? undefined : 'kafka',
+    async launch() {
+      const jdk = await findJava(17, 'Apache Kafka 4', 'GRIMOS_KAFKA_JAVA_HOME')
+      const libs = await prepare(jdk.java, node)
+      return { command: jdk.java, args: [...jvmArgs(libs), 'kafka.Kafka', configFile(node)] }
+    },
+    downloads: node.id === 1 ? 'Apache Kafka from Maven Central' : undefined,
+    // Its own broker: a cluster is healthy when every node answers, not just one of them.
+    isHealthy: () => kafkaAnswers(3000, broker),
+  }
 }
+
+/** One component per node, in node order. */
+export const kafkaComponents: Component[] = kafka.nodes.map(kafkaNodeComponent)

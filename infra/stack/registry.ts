@@ -3,6 +3,7 @@ import type { Component } from './component.ts'
 import { kafkaBootstrap, registryUrl, stackConfig } from './config.ts'
 import { ensureRegistryApp } from './downloads.ts'
 import { findJava } from './java.ts'
+import { kafkaNodeNames } from './kafka.ts'
 
 const { registry, host } = stackConfig
 
@@ -12,7 +13,7 @@ export const registryComponent: Component = {
   name: 'registry',
   describe: () => `Apicurio Registry ${registry.version} (Confluent API)  ${registryUrl}`,
   ports: { GRIMOS_REGISTRY_PORT: registry.port, GRIMOS_REGISTRY_MANAGEMENT_PORT: registry.managementPort },
-  dependsOn: ['kafka'],
+  dependsOn: kafkaNodeNames,
   downloads: 'Apicurio Registry from Maven Central',
   async launch() {
     const jdk = await findJava(registry.minJava, `Apicurio Registry ${registry.version}`, 'GRIMOS_REGISTRY_JAVA_HOME')

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Component } from './component.ts'
-import { kafkaBootstrap, registryUrl, stackConfig } from './config.ts'
+import { clusterEnv, registryUrl, stackConfig } from './config.ts'
+import { kafkaNodeNames } from './kafka.ts'
 
 // The grimOS services run from source on the same Node 24 as this script, with their state under .grimos/.
 
@@ -25,7 +26,7 @@ function serviceComponent(name: string, port: number, portEnv: string, env: () =
     // The status line starts with the name already.
     describe: () => baseUrl,
     ports: { [portEnv]: port },
-    dependsOn: ['kafka', 'registry'],
+    dependsOn: [...kafkaNodeNames, 'registry'],
     async launch() {
       return {
         command: process.execPath,
@@ -33,7 +34,8 @@ function serviceComponent(name: string, port: number, portEnv: string, env: () =
         env: {
           HOST: host,
           PORT: String(port),
-          KAFKA_BOOTSTRAP_SERVERS: kafkaBootstrap,
+          // Every broker, and the cluster's replication for the topics the services create.
+          ...clusterEnv(),
           SCHEMA_REGISTRY_URL: registryUrl,
           NODE_ENV: process.env.NODE_ENV ?? 'development',
           ...env(),

@@ -1,7 +1,7 @@
 import type { Component } from './component.ts'
 import { stackConfig } from './config.ts'
 import { StackError } from './errors.ts'
-import { kafkaComponent } from './kafka.ts'
+import { kafkaComponents, kafkaNodeNames } from './kafka.ts'
 import { logFile, requireFreePorts, runningPid, stopProcess, waitFor, writePidFile } from './processes.ts'
 import { registryComponent } from './registry.ts'
 import { authServiceComponent, eventConsumerComponent } from './services.ts'
@@ -19,10 +19,15 @@ function ignoreProgress(_line: string): void {
 }
 
 /** In start order; `down` walks it backwards. */
-export const components: Component[] = [kafkaComponent, registryComponent, authServiceComponent, eventConsumerComponent]
+export const components: Component[] = [
+  ...kafkaComponents,
+  registryComponent,
+  authServiceComponent,
+  eventConsumerComponent,
+]
 
 /** What the test suite and the benchmarks need: the broker and the registry (they run the services in process). */
-export const infrastructure = ['kafka', 'registry']
+export const infrastructure = [...kafkaNodeNames, 'registry']
 
 export interface ComponentState {
   name: string
@@ -68,6 +73,17 @@ function crashLoopTrouble(name: string, supervisorPid: number): () => string | u
   }
 }
 
+/** Consecutive components that start together (same `startsWith`) form one batch; the others one each. */
+function batches(list: Component[]): Component[][] {
+  const result: Component[][] = []
+  for (const component of list) {
+    const last = result.at(-1)
+    if (component.startsWith && last?.[0]?.startsWith === component.startsWith) last.push(component)
+    else result.push([component])
+  }
+  return result
+}
+
 /**
  * Brings every component up under a supervisor, reusing those already running (idempotent).
  * Returns the names of the components this call started, so a caller can stop just those.
@@ -80,29 +96,37 @@ export async function up(
   started: string[] = [],
   list: Component[] = components,
 ): Promise<string[]> {
-  for (const component of list.filter((c) => (only ?? list.map((each) => each.name)).includes(c.name))) {
-    const { name } = component
-    const existing = runningPid(name)
-    if (existing !== undefined) {
-      onProgress(`${name}: already running (pid ${existing}), waiting until healthy`)
-      await waitFor(name, component.isHealthy, stackConfig.readyTimeoutMs, existing, crashLoopTrouble(name, existing))
-      continue
-    }
+  const chosen = list.filter((c) => (only ?? list.map((each) => each.name)).includes(c.name))
+  for (const batch of batches(chosen)) {
+    const waits: { component: Component; pid: number; reused: boolean; trouble: () => string | undefined }[] = []
     try {
-      await requireFreePorts(name, component.ports)
-      onProgress(`${name}: preparing${component.downloads ? ` (a first run downloads ${component.downloads})` : ''}`)
-      const spec = await component.launch()
-      const pid = spawnSupervised({ name, ...spec }, policyOf(component), logFile(name))
-      writePidFile(name, pid)
-      started.push(name)
-      onProgress(`${name}: started under a supervisor (pid ${pid}), log ${logFile(name)}`)
-      await waitFor(name, component.isHealthy, stackConfig.readyTimeoutMs, pid, crashLoopTrouble(name, pid))
+      for (const component of batch) {
+        const { name } = component
+        const existing = runningPid(name)
+        if (existing !== undefined) {
+          onProgress(`${name}: already running (pid ${existing}), waiting until healthy`)
+          waits.push({ component, pid: existing, reused: true, trouble: crashLoopTrouble(name, existing) })
+          continue
+        }
+        await requireFreePorts(name, component.ports)
+        onProgress(`${name}: preparing${component.downloads ? ` (a first run downloads ${component.downloads})` : ''}`)
+        const spec = await component.launch()
+        const pid = spawnSupervised({ name, ...spec }, policyOf(component), logFile(name))
+        writePidFile(name, pid)
+        started.push(name)
+        onProgress(`${name}: started under a supervisor (pid ${pid}), log ${logFile(name)}`)
+        waits.push({ component, pid, reused: false, trouble: crashLoopTrouble(name, pid) })
+      }
+      for (const { component, pid, reused, trouble } of waits) {
+        const { name } = component
+        await waitFor(name, component.isHealthy, stackConfig.readyTimeoutMs, pid, trouble)
+        if (!reused) onProgress(`${name}: healthy`)
+      }
     } catch (error) {
       // All or nothing: what this call started is stopped again, so a failed start leaves no process behind.
       await down(started, list)
       throw error
     }
-    onProgress(`${name}: healthy`)
   }
   return started
 }
@@ -117,10 +141,17 @@ export async function down(
   list: Component[] = components,
 ): Promise<string[]> {
   const stopped: string[] = []
-  for (const component of [...list].reverse()) {
-    if (names && !names.includes(component.name)) continue
-    const grace = policyOf(component).stopGraceMs
-    if (await stopProcess(component.name, grace)) stopped.push(component.name)
+  for (const batch of batches([...list].reverse())) {
+    const chosen = batch.filter((component) => !names || names.includes(component.name))
+    // The nodes of a cluster stop together: one by one, the last would lose its quorum and hang in controlled
+    // shutdown until its SIGKILL (30 s later, and an unclean log on the next start).
+    const results = await Promise.all(
+      chosen.map(async (component) => ({
+        name: component.name,
+        wasRunning: await stopProcess(component.name, policyOf(component).stopGraceMs),
+      })),
+    )
+    for (const { name, wasRunning } of results) if (wasRunning) stopped.push(name)
   }
   return stopped
 }
