@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Static } from 'typebox'
-import { createUserEvent, type PublishUserEventInput, type UserEvent, validateUserEvent } from '../catalog/index.ts'
+import { createUserEvent, type PublishUserEventInput, type UserEvent } from '../catalog/index.ts'
 import { asGrimError, GrimError } from '../errors.ts'
 import { KafkaAdmin, KafkaProducer, type RecordPosition } from '../kafka/index.ts'
 import { libraryLogger } from '../logger.ts'
@@ -11,13 +11,12 @@ import { resolveOptions } from '../options.ts'
 import { EventSerde } from '../serde/index.ts'
 import { withSpan } from '../tracing/propagation.ts'
 import { BackgroundQueue } from './background-queue.ts'
-import { keepFailed } from './keep-failed.ts'
 import { defaultSpillFile, PublisherOptionsSchema, publisherDefaults } from './options.ts'
 import { PackedBatchBuilder } from './packed-batch.ts'
 import { eventHeaders, toRecord } from './record.ts'
 import { sendWithRetries } from './retrying-send.ts'
 import { BatchSender } from './sender.ts'
-import { SpillFile, type TakenSpill } from './spill.ts'
+import { SpillBacklog } from './spill-backlog.ts'
 
 export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & {
   /** Called for every background event that failed all retries (it is spilled, not lost). */
@@ -66,22 +65,13 @@ export class EventPublisher {
   readonly #shutdown = new AbortController()
   readonly #metrics: ProducerMetrics
   readonly #log: Logger
-  readonly #onBackgroundFailure: PublisherOptions['onBackgroundFailure']
   readonly #queue: BackgroundQueue<QueuedEvent>
-  readonly #spill: SpillFile
-  /** Set while earlier events wait in the spill file: newer ones must not overtake them (per-key order). */
-  #spillPending = true
-  #spillDrain: Promise<void> | undefined
-  /** Counts spill appends, so a re-send knows whether events joined the file after it took the file. */
-  #spillAppends = 0
-  #lastSpillAttempt = 0
+  /** Events that failed every retry, on disk until re-sent ahead of newer ones (spill-backlog.ts). */
+  readonly #backlog: SpillBacklog
   #ready: Promise<void> | undefined
   /** Topic checked and every schema id in memory: batches can be encoded and handed to the worker at once. */
   #started = false
   #closed = false
-  #spillTimer: NodeJS.Timeout | undefined
-  /** Set once a pass of the running re-send reached the broker: newer batches then wait for it to finish. */
-  #spillDrainGotThrough = false
 
   constructor(input: PublisherOptions = {}) {
     const { onBackgroundFailure, metricsRegistry, logger, serde, sender, ...rest } = input
@@ -109,12 +99,24 @@ export class EventPublisher {
     this.#ownsSerde = serde === undefined
     this.#metrics = createProducerMetrics(metricsRegistry ?? defaultRegistry())
     this.#log = logger ?? libraryLogger('grimos-events')
-    this.#onBackgroundFailure = onBackgroundFailure
-    this.#spill = new SpillFile(this.options.spillFile)
+    this.#backlog = new SpillBacklog({
+      file: this.options.spillFile,
+      log: this.#log,
+      metrics: this.#metrics,
+      onBackgroundFailure,
+      retryEveryMs: this.options.retry.maxDelayMs,
+      resend: (events) => this.#resend(events),
+      beforeResend: async () => {
+        // Batches handed on before a failure are refused by the worker and kept first; only then may it send again.
+        await this.#queue.settled()
+        this.#sender.resume()
+      },
+      mayResend: () => this.#started && !this.#closed,
+    })
     this.#queue = new BackgroundQueue(
       this.options.queue,
       {
-        canHandOver: () => this.#started && !this.#spillPending,
+        canHandOver: () => this.#started && !this.#backlog.pending,
         handOver: (batch) => this.#handOver(batch),
         drainBatch: (batch) => this.#sendBackgroundBatch(batch),
       },
@@ -145,93 +147,15 @@ export class EventPublisher {
       }
     }
     await this.#serde.registerSchemas()
-    // Nothing kept by an earlier run (the usual case): events go straight to Kafka from the first one.
-    if (this.#spillAppends === 0 && (await this.#spill.count()) === 0) this.#spillPending = false
+    await this.#backlog.checkAtStart()
     this.#started = true
-    // What an earlier run spilled goes out now, not with the next event this one publishes.
-    if (this.#spillPending) this.#scheduleSpillResend(0)
   }
 
-  /** A re-send that nobody awaits: failing, it is logged and tried again later (#scheduleSpillResend). */
-  #resendSpillBeside(): void {
-    this.#drainSpill().then(
-      () => undefined,
-      (error: unknown) => {
-        this.#log.warn({ err: (error as Error).message }, 're-sending spilled events failed; trying again later')
-        this.#scheduleSpillResend()
-      },
-    )
-  }
-
-  /**
-   * While events wait in the spill file, a re-send is tried every maximum backoff delay even if nothing new is
-   * published: an idle service would otherwise keep them on disk until its next event. Unref'd: it never keeps
-   * the process alive.
-   */
-  #scheduleSpillResend(delayMs = this.options.retry.maxDelayMs): void {
-    if (this.#spillTimer || this.#closed) return
-    this.#spillTimer = setTimeout(() => {
-      this.#spillTimer = undefined
-      if (this.#spillPending && this.#started && !this.#closed && !this.#spillDrain) this.#resendSpillBeside()
-    }, delayMs)
-    this.#spillTimer.unref()
-  }
-
-  /** Re-sends everything spilled, oldest first (one attempt at a time); throws when it could not. */
-  #drainSpill(): Promise<void> {
-    this.#spillDrain ??= this.#resendSpilled().finally(() => {
-      this.#spillDrain = undefined
-    })
-    return this.#spillDrain
-  }
-
-  async #resendSpilled(): Promise<void> {
-    // Batches handed on before a failure are refused by the worker and appended here first; only then may it
-    // send again, starting with the oldest spilled events.
-    await this.#queue.settled()
-    this.#sender.resume()
-    this.#lastSpillAttempt = Date.now()
-    // Events may join the file while it is being re-sent (a batch that failed meanwhile): take it again until
-    // a pass found nothing new, so that none is stranded behind newer events sent directly.
-    try {
-      for (let appendsAtTake = -1; appendsAtTake !== this.#spillAppends; ) {
-        appendsAtTake = this.#spillAppends
-        await this.#resendTaken(await this.#spill.take())
-        this.#spillDrainGotThrough = true
-      }
-    } finally {
-      this.#spillDrainGotThrough = false
-    }
-    this.#spillPending = false
-    this.#metrics.spilled.set(0)
-  }
-
-  async #resendTaken(taken: TakenSpill): Promise<void> {
-    const valid: UserEvent[] = []
-    const invalid: string[] = []
-    for (const raw of taken.events) {
-      try {
-        valid.push(validateUserEvent(raw))
-      } catch (error) {
-        // An event the catalog no longer accepts can never be sent: kept aside, reported, not retried forever.
-        invalid.push(JSON.stringify(raw))
-        this.#log.error({ err: (error as Error).message }, 'spilled event is invalid; moved to the .bad file')
-      }
-    }
-    await this.#spill.quarantine(invalid)
-    if (taken.quarantined + invalid.length > 0) {
-      this.#log.error(
-        { count: taken.quarantined + invalid.length, file: `${this.options.spillFile}.bad` },
-        'spilled lines that can never be sent were set aside',
-      )
-    }
-    if (valid.length > 0)
-      this.#log.warn({ count: valid.length, file: this.options.spillFile }, 're-sending spilled events')
-    for (let start = 0; start < valid.length; start += this.options.queue.batchSize) {
-      const chunk = valid.slice(start, start + this.options.queue.batchSize)
+  async #resend(events: UserEvent[]): Promise<void> {
+    for (let start = 0; start < events.length; start += this.options.queue.batchSize) {
+      const chunk = events.slice(start, start + this.options.queue.batchSize)
       await this.#sendEvents(chunk.map((event) => ({ event, headers: eventHeaders(event) })))
     }
-    await taken.done()
   }
 
   /** Validates, encodes and sends one event; resolves with its position once the broker acknowledged it. */
@@ -241,7 +165,7 @@ export class EventPublisher {
     const started = performance.now()
     await this.start()
     // Older events of this user may wait in the spill file; they go first or this call fails.
-    if (this.#spillPending) await this.#drainSpill()
+    if (this.#backlog.pending) await this.#backlog.drain()
     try {
       const [position] = await withSpan(
         `${this.options.topic} publish`,
@@ -280,8 +204,8 @@ export class EventPublisher {
         // behind the older ones and ahead of the newer ones; the queue turns into a pipe to the disk until a
         // re-send of the file succeeds. Batches the worker is still retrying are given up at once (kept, in
         // order, ahead of these): waiting out their deadlines would block the pipe and refuse events.
-        if (!this.#spillPending) this.#sender.giveUp()
-        this.#spillPending = true
+        if (!this.#backlog.pending) this.#sender.giveUp()
+        this.#backlog.markPending()
         this.#queue.pushBeyondCapacity(item)
       } else this.#queue.push(item)
     } catch (error) {
@@ -367,19 +291,9 @@ export class EventPublisher {
   async #sendBackgroundBatch(batch: QueuedEvent[]): Promise<void> {
     try {
       await this.start()
-      if (this.#spillPending) {
-        // While older events sit in the spill file, newer ones join them there (per-key order). A re-send of the
-        // file is tried beside this pipe, at most once per maximum backoff delay, not in its way: while the broker
-        // is down a re-send waits out its deadline, and the queue must keep flowing to disk meanwhile. Events
-        // joining the file during a re-send are taken by it too (#resendSpilled). Once a pass of the re-send got
-        // through, the broker is back: this batch waits for the re-send to finish (it converges, nothing new
-        // joins) and then goes straight to Kafka.
-        if (!this.#spillDrain && Date.now() - this.#lastSpillAttempt >= this.options.retry.maxDelayMs)
-          this.#resendSpillBeside()
-        if (!this.#spillDrain || !this.#spillDrainGotThrough)
-          throw new GrimError('GRIM_PUBLISH_FAILED', 'earlier events still wait in the spill file', { retryable: true })
-        await this.#spillDrain
-      }
+      // While older events wait in the spill file, this batch joins them (the catch keeps it) or waits for a
+      // re-send that got through (spill-backlog.ts).
+      await this.#backlog.admit()
       await this.#sendEvents(batch)
       this.#recordBackgroundSuccess(batch)
     } catch (error) {
@@ -388,12 +302,8 @@ export class EventPublisher {
   }
 
   /** The end of every failure path in the background: the events kept on disk, and reported (keep-failed.ts). */
-  async #keep(items: Pick<QueuedEvent, 'event' | 'onFailure'>[], cause: unknown): Promise<void> {
-    this.#spillPending = true
-    this.#spillAppends++
-    const deps = { spill: this.#spill, log: this.#log, metrics: this.#metrics }
-    await keepFailed({ ...deps, onBackgroundFailure: this.#onBackgroundFailure }, items, cause)
-    this.#scheduleSpillResend()
+  #keep(items: Pick<QueuedEvent, 'event' | 'onFailure'>[], cause: unknown): Promise<void> {
+    return this.#backlog.keep(items, cause)
   }
 
   /** Waits until every queued event is acknowledged or spilled. */
@@ -409,11 +319,10 @@ export class EventPublisher {
   async close(timeoutMs = this.options.deadlineMs * 2): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    clearTimeout(this.#spillTimer)
     try {
       await this.#queue.flush(timeoutMs)
       // A re-send under way may hold events the queue already spilled: let it finish, within the same bound.
-      await this.#spillDrainSettled(timeoutMs)
+      await this.#backlog.close(timeoutMs)
     } catch {
       this.#sender.abort()
       this.#shutdown.abort()
@@ -425,24 +334,6 @@ export class EventPublisher {
       await Promise.all([this.#sender.close(), this.#syncProducer.close()])
       if (this.#ownsSerde) await this.#serde.close()
     }
-  }
-
-  async #spillDrainSettled(timeoutMs: number): Promise<void> {
-    const drain = this.#spillDrain
-    if (!drain) return
-    let timer: NodeJS.Timeout | undefined
-    const failed = await Promise.race([
-      drain.then(
-        () => false,
-        () => true,
-      ),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeoutMs)
-      }),
-    ])
-    clearTimeout(timer)
-    // Whatever it did not send stays in the spill file for the next start: nothing is lost, so no error here.
-    if (failed) this.#log.warn({ file: this.options.spillFile }, 'spilled events left for the next start')
   }
 
   #assertOpen(): void {
