@@ -11,6 +11,11 @@ interface ErrorDefinition {
 
 export const errorCatalogue = {
   GRIM_CONFIG_INVALID: { retryable: false, httpStatus: 500, summary: 'Options failed validation at construction.' },
+  GRIM_INPUT_INVALID: {
+    retryable: false,
+    httpStatus: 400,
+    summary: "A caller's argument is malformed (a cursor, a filter's date); names the argument.",
+  },
   GRIM_EVENT_INVALID: {
     retryable: false,
     httpStatus: 400,

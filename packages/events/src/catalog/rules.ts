@@ -42,6 +42,8 @@ export function businessViolations(event: Loose, nowMs: number): Violation[] {
   if (isObject(event.metadata) && event.metadata.source === '')
     out.push({ field: 'metadata.source', rule: 'non-empty', message: 'must name the publishing service' })
 
+  checkText(event, '', out, 0)
+
   if (data && event.event_type === 'user_login') checkLogin(data, out)
   if (data && event.event_type === 'user_email_verified') checkVerifiedEmail(data, out)
   return out
@@ -56,6 +58,27 @@ function checkTimestamp(timestamp: string, nowMs: number, out: Violation[]): voi
   } else if (millis > nowMs + MAX_CLOCK_SKEW_MS) {
     out.push({ field: 'timestamp', rule: 'not-in-future', message: 'must not be more than 5 minutes in the future' })
   }
+}
+
+/** Events are nested three deep at most; anything deeper is the schema's to refuse, not this walk's to follow. */
+const MAX_TEXT_DEPTH = 4
+
+/**
+ * NUL and unpaired surrogates: JSON and Avro carry them, but PostgreSQL text and jsonb refuse them, and a consumer
+ * whose read model refuses an event retries it into the DLQ. Refused at the source instead, and on decoding.
+ */
+function checkText(value: unknown, path: string, out: Violation[], depth: number): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000') || !value.isWellFormed())
+      out.push({ field: path || '(root)', rule: 'text', message: 'must not contain NUL or unpaired surrogates' })
+    return
+  }
+  if (depth >= MAX_TEXT_DEPTH || value === null || typeof value !== 'object') return
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) checkText(value[i], `${path}[${i}]`, out, depth + 1)
+    return
+  }
+  for (const key in value) checkText((value as Loose)[key], path ? `${path}.${key}` : key, out, depth + 1)
 }
 
 function checkLogin(data: Loose, out: Violation[]): void {

@@ -10,7 +10,15 @@ import {
 import { resolveOptions } from '../options.ts'
 import { readDeadLetterInfo } from './headers.ts'
 import { DeadLetterQueueOptionsSchema, deadLetterQueueDefaults, requireDlqTopic, statusTopicOf } from './options.ts'
-import { decodeCursor, decodeInto, describe, encodeCursor, matchesCheaply, matchesEventType } from './records.ts'
+import {
+  checkFilter,
+  decodeCursor,
+  decodeInto,
+  describe,
+  encodeCursor,
+  matchesCheaply,
+  matchesEventType,
+} from './records.ts'
 import { buildReplayRecord, replayRefusal, replaysSoFar, requireOriginalTopic } from './replay.ts'
 import { DeadLetterStatusStore } from './status.ts'
 import type {
@@ -80,6 +88,7 @@ export class DeadLetterQueue {
 
   /** One page of records in partition, then offset order; the status filter defaults to `pending`. */
   async list(filter: DeadLetterFilter = {}): Promise<DeadLetterPage> {
+    checkFilter(filter)
     const limit = pageSize(filter.limit, DEFAULT_PAGE)
     const next = decodeCursor(filter.cursor)
     const records: DeadLetterRecord[] = []
@@ -105,6 +114,7 @@ export class DeadLetterQueue {
 
   /** Replays every record the filter matches (at most `filter.limit`); refusals are reported, not thrown. */
   async replayMany(filter: DeadLetterFilter = {}, options: ReplayOptions = {}): Promise<ReplayManyResult> {
+    checkFilter(filter)
     const result: ReplayManyResult = { replayed: [], skipped: [] }
     const limit = filter.limit ?? Number.POSITIVE_INFINITY
     const ranges = await this.#ranges(decodeCursor(filter.cursor))

@@ -73,6 +73,24 @@ function withEvent(described: DeadLetterRecord, decoded: unknown): DeadLetterRec
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /** The filters that need no decoding. */
+/**
+ * Refuses a filter that would silently widen: an Invalid Date (a leap second passes a date-time format check
+ * but not Date) would otherwise count as no bound, and a bulk replay with it would match the whole DLQ.
+ */
+export function checkFilter(filter: DeadLetterFilter): void {
+  for (const bound of ['from', 'to'] as const) {
+    const date = filter[bound]
+    if (date !== undefined && !(date instanceof Date && Number.isFinite(date.getTime())))
+      throw new GrimError('GRIM_INPUT_INVALID', `DLQ filter ${bound} is not a valid date`, {
+        details: { argument: bound },
+      })
+  }
+  if (filter.from && filter.to && filter.from.getTime() > filter.to.getTime())
+    throw new GrimError('GRIM_INPUT_INVALID', 'DLQ filter from is after to: nothing could match', {
+      details: { argument: 'from' },
+    })
+}
+
 export function matchesCheaply(record: DeadLetterRecord, filter: DeadLetterFilter): boolean {
   const status = filter.status ?? 'pending'
   if (status !== 'all' && record.status !== status) return false
@@ -106,8 +124,9 @@ export function decodeCursor(cursor: string | undefined): Map<number, bigint> {
       next.set(Number(partition), BigInt(offset))
     }
   } catch (error) {
-    throw new GrimError('GRIM_CONFIG_INVALID', 'DLQ filter cursor is invalid: pass a nextCursor from list()', {
+    throw new GrimError('GRIM_INPUT_INVALID', 'DLQ filter cursor is invalid: pass a nextCursor from list()', {
       cause: error,
+      details: { argument: 'cursor' },
     })
   }
   return next

@@ -123,3 +123,28 @@ test('non-objects are refused and a valid event comes back typed', () => {
   assert.equal(event.event_type, 'user_login')
   assert.equal(validateAgainst(avroTypeFor('user_login'), event), event)
 })
+
+test('NUL and unpaired surrogates are refused in every string, with the path (no database keeps them)', () => {
+  const withNul = valid()
+  withNul.data.full_name = 'Ada\u0000Lovelace'
+  assertRefused(withNul, 'data.full_name', 'text')
+  const loneSurrogate = valid()
+  loneSurrogate.metadata.user_agent = 'agent \ud800'
+  assertRefused(loneSurrogate, 'metadata.user_agent', 'text')
+  const inArray = valid()
+  inArray.data.roles = ['user', 'adm\u0000in']
+  assertRefused(inArray, 'data.roles[1]', 'text')
+  const paired = valid()
+  paired.data.full_name = 'Ada 😀'
+  assert.doesNotThrow(() => validateUserEvent(paired), 'a well-formed pair (an emoji) is fine')
+  assert.throws(
+    () =>
+      createUserEvent({
+        ...validInputs.user_login,
+        userData: { ...validInputs.user_login.userData, full_name: 'x\u0000' },
+      }),
+    {
+      code: 'GRIM_EVENT_INVALID',
+    },
+  )
+})

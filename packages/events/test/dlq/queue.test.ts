@@ -178,3 +178,21 @@ test('a record without provenance replays only when the queue knows the source t
   await assert.rejects(bare.replay(position), { code: 'GRIM_REPLAY_REFUSED', message: /no original topic/ })
   assert.equal((await knowing.replay(position)).to.topic, source)
 })
+
+test('a malformed cursor or a date no Date can hold is GRIM_INPUT_INVALID naming it, never a wider match', async () => {
+  const queue = new DeadLetterQueue({
+    sourceTopic: 'test.dlq.input',
+    decoder: jsonDecoder,
+    connection: { clientId: 'dlq-input' },
+  })
+  after(() => queue.close())
+  await assert.rejects(queue.list({ cursor: 'not-a-cursor' }), {
+    code: 'GRIM_INPUT_INVALID',
+    details: { argument: 'cursor' },
+  })
+  // A leap second passes a date-time format check but is an Invalid Date: it used to count as no bound at all.
+  const leap = new Date('2016-12-31T23:59:60Z')
+  await assert.rejects(queue.replayMany({ from: leap }), { code: 'GRIM_INPUT_INVALID', details: { argument: 'from' } })
+  await assert.rejects(queue.list({ to: leap }), { code: 'GRIM_INPUT_INVALID', details: { argument: 'to' } })
+  await assert.rejects(queue.list({ from: new Date(2_000), to: new Date(1_000) }), { code: 'GRIM_INPUT_INVALID' })
+})

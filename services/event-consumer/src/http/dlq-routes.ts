@@ -109,16 +109,17 @@ function position(params: Static<typeof Position>) {
 }
 
 /**
- * The library reports a cursor that does not decode as GRIM_CONFIG_INVALID (a 500); here it is the caller's
- * input, so a 400 naming it. Only when a cursor was sent: any other GRIM_CONFIG_INVALID stays a server error.
+ * The library refuses a malformed argument (a cursor that does not decode, a date it cannot hold) as
+ * GRIM_INPUT_INVALID naming it: here that is the caller's input, so the one 400 shape naming the field.
  */
-async function withCursor<T>(cursor: string | undefined, list: () => Promise<T>): Promise<T> {
+async function withInputErrors<T>(list: () => Promise<T>): Promise<T> {
   try {
     return await list()
   } catch (error) {
-    if (cursor === undefined || !(error instanceof GrimError) || error.code !== 'GRIM_CONFIG_INVALID') throw error
-    const message = 'is not a nextCursor from this API'
-    throw validationFailed([{ field: 'cursor', rule: 'cursor', message, location: 'querystring' }])
+    if (!(error instanceof GrimError) || error.code !== 'GRIM_INPUT_INVALID') throw error
+    const field = typeof error.details.argument === 'string' ? error.details.argument : 'query'
+    const message = field === 'cursor' ? 'is not a nextCursor from this API' : error.message
+    throw validationFailed([{ field, rule: field, message, location: 'querystring' }])
   }
 }
 
@@ -133,7 +134,7 @@ export function registerDlqRoutes(app: ServiceApp, dlq: DeadLetterQueue): void {
   const tags = ['dlq']
   app.get('/dlq/records', { schema: { tags, querystring: ListQuery, response: errors } }, async (request, reply) => {
     const filter = toFilter(request.query, 'querystring')
-    const page = await withCursor(filter.cursor, () => dlq.list(filter))
+    const page = await withInputErrors(() => dlq.list(filter))
     return sendJson(reply, { topic: dlq.topic, ...page, records: page.records.map(summary) })
   })
 
