@@ -92,7 +92,7 @@ async function startAuthService(mode: Mode): Promise<Instance> {
     env.EVENT_PUBLISHING === 'on'
       ? startOutboxRelay(db, {
           clientId: 'bench-http-outbox',
-          bootstrapBrokers: [kafkaBootstrap],
+          bootstrapBrokers: kafkaBootstrap.split(','),
           metricsRegistry: new Registry(),
           logger: logger.child({ component: 'outbox' }),
         })
@@ -193,7 +193,7 @@ async function cleanUp(instances: Instance[]): Promise<void> {
   } finally {
     await admin.close()
   }
-  const kafka = new KafkaAdmin({ clientId: 'bench-http-admin', bootstrapBrokers: [kafkaBootstrap] })
+  const kafka = new KafkaAdmin({ clientId: 'bench-http-admin', bootstrapBrokers: kafkaBootstrap.split(',') })
   try {
     if ((await kafka.listTopics()).includes(topic)) await kafka.deleteTopics([topic])
   } finally {
@@ -217,7 +217,7 @@ async function main() {
   const loadBefore = loadavg()[0] ?? 0
   const instances: Instance[] = []
   try {
-    const kafka = new KafkaAdmin({ clientId: 'bench-http-admin', bootstrapBrokers: [kafkaBootstrap] })
+    const kafka = new KafkaAdmin({ clientId: 'bench-http-admin', bootstrapBrokers: kafkaBootstrap.split(',') })
     try {
       await kafka.ensureTopic(topic, { partitions: topicPartitions, replicationFactor: 1, minInsyncReplicas: 1 })
     } finally {

@@ -26,6 +26,7 @@ import {
   deleteSubjectsAfter,
   eventually,
   kafkaBootstrap,
+  kafkaBrokers,
   registryUrl,
 } from '../support/index.ts'
 
@@ -117,7 +118,7 @@ export async function startServices(prefix: string, options: ServicesOptions = {
   closers.push(() => authDb.close())
   const relay = startOutboxRelay(authDb, {
     clientId: `${prefix}-outbox`,
-    bootstrapBrokers: [kafkaBootstrap],
+    bootstrapBrokers: kafkaBrokers,
     registryUrl,
     relay: options.relay,
     metricsRegistry: new Registry(),

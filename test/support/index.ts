@@ -5,6 +5,8 @@ import { type IncomingRecord, KafkaAdmin, KafkaRangeReader } from '../../package
 import { SchemaRegistryClient } from '../../packages/events/src/serde/registry.ts'
 
 export const kafkaBootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
+/** The same list as client options take it (a cluster's bootstrap names several brokers). */
+export const kafkaBrokers = kafkaBootstrap.split(',').map((broker) => broker.trim())
 export const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
 export const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 

@@ -44,10 +44,13 @@ export function loadEnvConfig<S extends TObject>(
 
 /** The variables every grimOS service reads, to spread into its own schema: `Type.Object({ ...serviceEnvFields, ... })`. */
 export const serviceEnvFields = {
+  /** `production` requires every secret to be set; elsewhere development secrets are generated. */
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')]),
   /** 127.0.0.1 unless exposed on purpose (a container sets 0.0.0.0). */
   HOST: Type.String({ minLength: 1 }),
+  /** HTTP port (0: any free one). */
   PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /** pino level of the service log. */
   LOG_LEVEL: Type.Union([
     Type.Literal('fatal'),
     Type.Literal('error'),

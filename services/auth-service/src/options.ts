@@ -14,13 +14,19 @@ export const AuthEnvSchema = Type.Object({
   AUTH_DB_SCHEMA: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' }),
   /** HS256 signing key. Required in production; in development one is generated per data dir. */
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** Lifetime of an access token (JWT). */
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 24 * 3600 }),
+  /** Lifetime of a refresh token (rotated on each use). */
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 24 * 3600 }),
+  /** How long an email verification token stays valid. */
   EMAIL_VERIFICATION_TTL_SECONDS: Type.Integer({ minimum: 60 }),
+  /** Login attempts per account and address in the window. */
   LOGIN_RATE_LIMIT_MAX: Type.Integer({ minimum: 1 }),
+  /** The rate-limit window. */
   LOGIN_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1_000 }),
   /** Login attempts per client address across all emails in the window; default `loginAttemptsPerAddressFactor` × the per-account limit. */
   LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Largest request body; more is a 413. */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1_024, maximum: 1_048_576 }),
   /** Only behind a proxy you run: trusts X-Forwarded-For for source_ip and rate limiting. */
   TRUST_PROXY: Type.Boolean(),

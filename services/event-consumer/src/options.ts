@@ -11,13 +11,19 @@ export const ServiceConfigSchema = Type.Object({
   OPERATOR_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** PostgreSQL server; without it the embedded PGlite keeps the read model (in PGLITE_DATA_DIR or memory). */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** PGlite folder when no DATABASE_URL; in memory when unset too. */
   PGLITE_DATA_DIR: Type.Optional(Type.String({ minLength: 1 })),
   /** search_path schema of the service's tables. */
   DATABASE_SCHEMA: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' }),
+  /** Read by @grimos/events (above); checked here so a bad value stops the start. */
   KAFKA_BOOTSTRAP_SERVERS: Type.Optional(Type.String({ minLength: 3 })),
+  /** Read by @grimos/events (above); checked here so a bad value stops the start. */
   SCHEMA_REGISTRY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** The topic of the user events. */
   USER_EVENTS_TOPIC: Type.String({ minLength: 1 }),
+  /** The consumer group of the service. */
   CONSUMER_GROUP_ID: Type.String({ minLength: 1 }),
+  /** How long a stop waits for running handlers. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1_000 }),
 })
 

@@ -10,9 +10,13 @@ export function retryTopicOf(topic: string): string {
 // Objects with methods (serde, store, dead-letter sink, registry, logger) are not part of the schema: they
 // are checked for shape by TypeScript and passed beside the validated data options.
 export const ConsumerOptionsSchema = Type.Object({
+  /** The consumer group; members of one group share the partitions. */
   groupId: Type.String({ minLength: 1 }),
+  /** Source topics; each has its `<topic>.retry` read too. */
   topics: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  /** Names the clients in broker logs. */
   clientId: Type.String({ minLength: 1 }),
+  /** Brokers; the Kafka connection default (KAFKA_BOOTSTRAP_SERVERS) when unset. */
   bootstrapBrokers: Type.Optional(Type.Array(Type.String({ minLength: 3 }), { minItems: 1 })),
   /** Where a group with no committed offset starts. */
   fromBeginning: Type.Boolean(),
@@ -34,6 +38,7 @@ export const ConsumerOptionsSchema = Type.Object({
   concurrency: Type.Integer({ minimum: 1, maximum: 1_000 }),
   /** Fetching pauses while more records than this are held unfinished in memory. */
   maxBufferedRecords: Type.Integer({ minimum: 10 }),
+  /** How often finished offsets are committed. */
   commitIntervalMs: Type.Integer({ minimum: 10 }),
   /** On revoke, how long to wait for running handlers before letting the partitions go anyway. */
   revokeTimeoutMs: Type.Integer({ minimum: 0 }),
@@ -41,7 +46,9 @@ export const ConsumerOptionsSchema = Type.Object({
   metricsIntervalMs: Type.Integer({ minimum: 0 }),
   /** `live` turns false when work is pending but nothing finished for this long. */
   stallTimeoutMs: Type.Integer({ minimum: 1_000 }),
+  /** A member silent this long leaves the group (its partitions move). */
   sessionTimeoutMs: Type.Integer({ minimum: 1_000 }),
+  /** How often a member tells the coordinator it lives. */
   heartbeatIntervalMs: Type.Integer({ minimum: 100 }),
   /** Partitions and replication of retry topics we create (partitions always follow the source topic). */
   retryTopicLayout: Type.Object({

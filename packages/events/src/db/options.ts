@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 // A URL (option, or DATABASE_URL through env.ts) means a PostgreSQL server; without one the embedded PGlite keeps
 // services runnable with no infrastructure.
 export const DatabaseOptionsSchema = Type.Object({
+  /** PostgreSQL (`postgres://…`); DATABASE_URL. Without one, the embedded PGlite. */
   url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   /** PGlite data folder; in memory when absent. Ignored when `url` is set. */
   dataDir: Type.Optional(Type.String({ minLength: 1 })),

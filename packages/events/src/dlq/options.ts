@@ -12,9 +12,11 @@ const Connection = Type.Object({
 export const DeadLetterQueueOptionsSchema = Type.Object({
   /** The DLQ topic to browse; or give `sourceTopic` and the DLQ is `<sourceTopic>.dlq`. */
   dlqTopic: Type.Optional(Type.String({ minLength: 1 })),
+  /** The topic whose DLQ this is (`<sourceTopic>.dlq`), and where replays go. */
   sourceTopic: Type.Optional(Type.String({ minLength: 1 })),
   /** Where replay and discard decisions are kept; default `<dlqTopic>.status` (compacted). */
   statusTopic: Type.Optional(Type.String({ minLength: 1 })),
+  /** Kafka connection options; the library defaults when unset. */
   connection: Type.Optional(Connection),
   /** A record is replayed at most this often over its whole life (the count travels in its headers). */
   maxReplays: Type.Integer({ minimum: 1 }),
@@ -28,7 +30,9 @@ export const DeadLetterWriterOptionsSchema = Type.Object({
   connection: Type.Optional(Connection),
   /** Partitions of a DLQ topic we create; default: as many as the source topic, so keys keep their order. */
   partitions: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Of a DLQ topic we create; the topic defaults when unset. */
   replicationFactor: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Of a DLQ topic we create; the topic defaults when unset. */
   minInsyncReplicas: Type.Optional(Type.Integer({ minimum: 1 })),
 })
 

@@ -26,7 +26,9 @@ export const TlsOptionsSchema = Type.Object({
 })
 
 export const ConnectionOptionsSchema = Type.Object({
+  /** Brokers to bootstrap from (`host:port`); KAFKA_BOOTSTRAP_SERVERS. */
   bootstrapBrokers: Type.Array(Type.String({ minLength: 3 }), { minItems: 1 }),
+  /** Names the client in broker logs and quotas. */
   clientId: Type.String({ minLength: 1 }),
   /** Per-request timeout (ms). */
   requestTimeoutMs: Type.Integer({ minimum: 100 }),
@@ -44,9 +46,13 @@ export const connectionDefaults = {
 
 /** Topic layout for topics we create ourselves. On one local broker these are 1/1; production sets 3/2. */
 export const TopicOptionsSchema = Type.Object({
+  /** Partitions; GRIMOS_TOPIC_PARTITIONS. */
   partitions: Type.Integer({ minimum: 1 }),
+  /** Replicas of each partition; GRIMOS_TOPIC_REPLICATION (3 in production). */
   replicationFactor: Type.Integer({ minimum: 1 }),
+  /** In-sync replicas an acks=all write needs; GRIMOS_TOPIC_MIN_ISR (2 in production). */
   minInsyncReplicas: Type.Integer({ minimum: 1 }),
+  /** `retention.ms` of the topic; the broker's default when unset. */
   retentionMs: Type.Optional(Type.Integer({ minimum: -1 })),
 })
 

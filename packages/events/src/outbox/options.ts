@@ -11,9 +11,11 @@ export const OutboxRelayOptionsSchema = Type.Object({
   pollIntervalMs: Type.Integer({ minimum: 1 }),
   /** Rows handed to one `publish` call. */
   batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  /** Backoff between attempts of a failing publish (no attempt limit: rows wait). */
   backoff: RelayBackoffSchema,
   /** Sent rows are kept this long (for audit and replay), then deleted. */
   sentRetentionMs: Type.Integer({ minimum: 0 }),
+  /** How often sent rows past their retention are deleted. */
   cleanupIntervalMs: Type.Integer({ minimum: 1_000 }),
 })
 

@@ -5,14 +5,19 @@ import { eventsEnv } from '../env.ts'
 import { BackoffSchema } from '../retry/backoff.ts'
 
 export const PublisherOptionsSchema = Type.Object({
+  /** The topic events are published to. */
   topic: Type.String({ minLength: 1 }),
+  /** Names the producers in broker logs. */
   clientId: Type.String({ minLength: 1 }),
+  /** Brokers; the Kafka connection default (KAFKA_BOOTSTRAP_SERVERS) when unset. */
   bootstrapBrokers: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+  /** The registry; the serde's default (SCHEMA_REGISTRY_URL) when unset. */
   registryUrl: Type.Optional(Type.String({ minLength: 1 })),
   /** Per-request timeout towards the broker; keeps one hung request from eating the whole deadline. */
   requestTimeoutMs: Type.Integer({ minimum: 100 }),
   /** A sync publish (and each background batch) gives up after this long, retries included. */
   deadlineMs: Type.Integer({ minimum: 100 }),
+  /** Backoff between attempts of a failing send, within `deadlineMs`. */
   retry: BackoffSchema,
   /** Create the topic at start-up if it is missing, with this layout. */
   ensureTopic: Type.Boolean(),
@@ -22,12 +27,14 @@ export const PublisherOptionsSchema = Type.Object({
     replicationFactor: Type.Optional(Type.Integer({ minimum: 1 })),
     minInsyncReplicas: Type.Optional(Type.Integer({ minimum: 1 })),
   }),
+  /** The background queue: its bound, what a full queue does, and the batch size. */
   queue: Type.Object({
     capacity: Type.Integer({ minimum: 1 }),
     /** What a full queue does: 'reject' throws GRIM_QUEUE_FULL; 'spill' writes the event to the spill file. */
     overflow: Type.Union([Type.Literal('reject'), Type.Literal('spill')]),
     batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
   }),
+  /** The worker thread that owns the background producer. */
   sendWorker: Type.Object({
     /**
      * Young generation of the send worker's V8 heap. The Kafka client allocates a few short-lived buffers per

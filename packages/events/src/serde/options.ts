@@ -42,7 +42,9 @@ export const registryDefaults = {
 
 export const EventSerdeOptionsSchema = Type.Object({
   ...RegistryOptionsSchema.properties,
+  /** The topic whose subjects the schemas are registered under. */
   topic: Type.String({ minLength: 1 }),
+  /** How subjects are named (docs/events.md, "Wire format and subjects"). */
   subjectStrategy: Type.Enum(SUBJECT_STRATEGIES),
   /** Register the catalog schemas on first use; off for consumers that must never write to the registry. */
   autoRegister: Type.Boolean(),

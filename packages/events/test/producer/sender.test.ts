@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { createTestTopic, kafkaBootstrap, readAll } from '../../../../test/support/index.ts'
+import { createTestTopic, kafkaBrokers, readAll } from '../../../../test/support/index.ts'
 import { PackedBatchBuilder } from '../../src/producer/packed-batch.ts'
 import { BatchSender } from '../../src/producer/sender.ts'
 
@@ -16,7 +16,7 @@ function batch(topic: string, values: string[]) {
 test('batches posted back to back reach the broker in the order they were posted', async () => {
   const topic = await createTestTopic('sender', 1)
   const sender = new BatchSender(
-    { connection: { bootstrapBrokers: [kafkaBootstrap] }, retry, deadlineMs: 10_000, youngGenerationMb: 16 },
+    { connection: { bootstrapBrokers: kafkaBrokers }, retry, deadlineMs: 10_000, youngGenerationMb: 16 },
     () => {
       throw new Error('no retry expected')
     },
