@@ -48,5 +48,5 @@ test('a cursor round-trips and a forged one is refused', () => {
     [2, 9007199254740993n],
   ])
   assert.deepEqual(decodeCursor(encodeCursor(next)), next)
-  assert.throws(() => decodeCursor(Buffer.from('{"0":"-1"}').toString('base64url')), { code: 'GRIM_CONFIG_INVALID' })
+  assert.throws(() => decodeCursor(Buffer.from('{"0":"-1"}').toString('base64url')), { code: 'GRIM_INPUT_INVALID' })
 })

@@ -100,7 +100,7 @@ test('list pages with a cursor: every record exactly once', async () => {
   } while (cursor && pages < 10)
   assert.deepEqual(seen.sort(), ['user-1', 'user-2', 'user-3'])
   assert.ok(pages >= 2, 'a limit of 2 over 3 records needs a second page')
-  await assert.rejects(queue.list({ cursor: 'garbage!' }), { code: 'GRIM_CONFIG_INVALID' })
+  await assert.rejects(queue.list({ cursor: 'garbage!' }), { code: 'GRIM_INPUT_INVALID' })
 })
 
 test('inspect returns one record by position; an empty position is GRIM_DLQ_RECORD_NOT_FOUND', async () => {
@@ -123,8 +123,8 @@ test('a DLQ that was never written to lists empty', async () => {
 })
 
 test('options are validated: a DLQ topic is required, maxReplays is at least 1', () => {
-  assert.throws(() => new DeadLetterQueue({}), { code: 'GRIM_CONFIG_INVALID' })
-  assert.throws(() => new DeadLetterQueue({ dlqTopic: 'x.dlq', maxReplays: 0 }), { code: 'GRIM_CONFIG_INVALID' })
+  assert.throws(() => new DeadLetterQueue({}), { code: 'GRIM_INPUT_INVALID' })
+  assert.throws(() => new DeadLetterQueue({ dlqTopic: 'x.dlq', maxReplays: 0 }), { code: 'GRIM_INPUT_INVALID' })
 })
 
 test('concurrent dead letters go out in batches, in call order per key, each with its own position', async () => {
