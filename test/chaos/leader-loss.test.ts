@@ -1,16 +1,14 @@
-// Short form of the leader-loss case (test/support/leader-loss.ts): with `npm run stack -- up --nodes 3`, the
-// partition leader's node gets SIGKILL mid-stream. Phase 2 of npm test runs it alone; on a one-node stack it is
-// skipped, saying how to get a cluster.
+// Short form of the leader-loss case (test/chaos/cases/leader-loss.ts): a 3-node cluster of its own, the partition
+// leader's node SIGKILLed mid-stream. Phase 2 of npm test runs it alone.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { clusterProblem, leaderLoss } from '../support/leader-loss.ts'
+import { leaderLoss, runLeaderLoss } from './cases/leader-loss.ts'
 
 test('leader loss in a 3-node cluster: every acknowledged record kept, failures typed, the producer carries on', {
-  skip: clusterProblem() ?? false,
   timeout: leaderLoss.timeoutMs.short,
 }, async () => {
-  const result = await leaderLoss.run('short', (line) => process.stderr.write(`[leader-loss] ${line}\n`))
-  process.stderr.write(`[leader-loss] ${JSON.stringify(result, null, 2)}\n`)
+  const result = await runLeaderLoss('short', (line) => process.stderr.write(`[leader-loss] ${line}\n`))
+  process.stderr.write(`[leader-loss] ${JSON.stringify(result)}\n`)
   const counts = (({ lost, misplaced, outOfOrder, untypedErrors }) => ({ lost, misplaced, outOfOrder, untypedErrors }))(
     result,
   )
