@@ -117,22 +117,15 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<CaseRes
     consumer = makeConsumer()
     await consumer.start()
     await waitUntil(() => ledger.distinct >= acknowledged.length, 30_000)
-    // The restart: the first consumer commits and leaves, a new one with no cached schema joins.
-    await consumer.stop()
-    consumer = makeConsumer()
-    await consumer.start()
-    await proxy.cut()
-    const cutAt = performance.now()
-    log(`registry cut; consumer restarted with an empty schema cache`)
-
     // The stream, and health samples, while the fault plays out.
     const health = { samples: 0, notReady: 0, namedRegistry: 0, notLive: 0, reason: '' }
     let ackedDuringCut = 0
     let publishFailures = 0
+    const streamAt = performance.now()
     const stream = (async () => {
       const pause = spanMs / total
       for (; n < total; n++) {
-        const due = cutAt - marginMs + n * pause
+        const due = streamAt + n * pause
         if (due > performance.now()) await sleep(due - performance.now())
         try {
           acknowledged.push((await publisher.publish(input(n))).eventId)
@@ -143,6 +136,16 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<CaseRes
         }
       }
     })()
+    await sleep(marginMs)
+    // The restart, just before the cut: the first consumer commits and leaves, a new one with its own empty schema
+    // cache joins the same group while the registry is unreachable, so every record it reads needs a lookup.
+    await consumer.stop()
+    await proxy.cut()
+    const cutAt = performance.now()
+    consumer = makeConsumer()
+    await consumer.start()
+    const handledBeforeCut = ledger.distinct
+    log(`registry cut ${fmtS(cutAt - streamAt)} into the stream; consumer restarted with an empty schema cache`)
     const sampler = (async () => {
       while (performance.now() - cutAt < cutMs[size] - 500) {
         await sleep(500)
@@ -162,17 +165,19 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<CaseRes
       (error: { code?: string; message: string }) => `${error.code ?? 'untyped'}: ${error.message}`,
     )
     const newSchemaMs = performance.now() - newSchemaStarted
-    const handledDuringCut = () => ledger.distinct - USER_EVENT_TYPES.length
     await sampler
-    const beforeRestore = handledDuringCut()
+    const beforeRestore = ledger.distinct - handledBeforeCut
     const dlqDuringCut = await dlqDepth(topic)
     await sleep(Math.max(0, cutMs[size] - (performance.now() - cutAt)))
     await proxy.restore()
     const restoredAt = performance.now()
+    const ackedBeforeRestore = [...acknowledged]
     log(`registry restored after ${fmtS(restoredAt - cutAt)}`)
-    await stream
-    const resumed = await waitUntil(() => ledger.distinct >= acknowledged.length, 60_000, 100)
+    // Resume time: until everything acknowledged before the restore has its effect (the stream goes on meanwhile).
+    const resumed = await waitUntil(() => ledger.lostOf(ackedBeforeRestore) === 0, 60_000, 100)
     const resumeMs = performance.now() - restoredAt
+    await stream
+    await waitUntil(() => ledger.distinct >= acknowledged.length, 60_000, 100)
     await sleep(2_000)
     const readyAgain = await waitUntil(() => (consumer as EventConsumer).health().ready, 15_000)
     notes.push(
@@ -184,8 +189,8 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<CaseRes
     notes.push(`a publisher needing a new schema during the cut: ${newSchema} (after ${fmtS(newSchemaMs)})`)
     notes.push(
       resumed
-        ? `every acknowledged event handled ${fmtS(resumeMs)} after the registry was back (the stream ran ${marginMs / 1000} s longer); ready again: ${readyAgain}`
-        : `not every acknowledged event was handled 60 s after the registry was back; ready: ${readyAgain}`,
+        ? `the ${fmt(ackedBeforeRestore.length)} events acknowledged before the restore were all handled ${fmtS(resumeMs)} after the registry was back; ready again: ${readyAgain}`
+        : `events acknowledged before the restore still unhandled 60 s after it: ${ledger.lostOf(ackedBeforeRestore)}; ready: ${readyAgain}`,
     )
     const records = await topicDepth(topic)
     return {
