@@ -16,8 +16,12 @@ export interface TcpProxy {
   close(): Promise<void>
 }
 
-/** Starts a proxy to `targetUrl`'s host and port (http:// or postgres:// URL); closed when the test file ends. */
-export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
+/**
+ * Starts a proxy to `targetUrl`'s host and port (http:// or postgres:// URL); closed when the test file ends.
+ * `closeAfterTests: false` for code that also runs outside the test runner (`npm run chaos`), where a node:test
+ * hook would start a test run of its own: the caller closes the proxy itself.
+ */
+export async function startTcpProxy(targetUrl: string, options: { closeAfterTests?: boolean } = {}): Promise<TcpProxy> {
   const target = new URL(targetUrl)
   const targetHost = target.hostname
   const targetPort = Number(target.port || (target.protocol === 'http:' ? 80 : 5432))
@@ -79,6 +83,6 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
       await stopListening()
     },
   }
-  after(() => proxy.close())
+  if (options.closeAfterTests ?? true) after(() => proxy.close())
   return proxy
 }

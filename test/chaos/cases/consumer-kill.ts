@@ -3,13 +3,11 @@
 // A third of the way through the requests the event-consumer gets SIGKILL (no shutdown, no final commit) and is
 // started again 2 s later; requests never stop. At the end every acknowledged registration must be in the directory
 // once and every acknowledged login in the audit log once, applied in outbox order per user.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { stackConfig } from '../../../infra/stack/config.ts'
 import { openDatabase } from '../../../packages/events/src/db/index.ts'
 import {
   createCaseTopic,
@@ -21,6 +19,7 @@ import {
   waitUntil,
 } from '../../support/chaos.ts'
 import { databaseUrl } from '../../support/index.ts'
+import { post, type Service, startService, stopService } from '../../support/services.ts'
 import type { CaseResult, CaseSize, ChaosCase } from './types.ts'
 
 const loginsPerUser = 3
@@ -36,12 +35,6 @@ export const consumerKill: ChaosCase = {
   events: { short: 20, full: 150 },
   timeoutMs: { short: 240_000, full: 600_000 },
   run: (size, log) => run(size, log),
-}
-
-interface Service {
-  name: string
-  proc: ChildProcess
-  url: string
 }
 
 async function run(size: CaseSize, log: (line: string) => void): Promise<CaseResult> {
@@ -191,49 +184,4 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<CaseRes
     await remove()
     rmSync(logDir, { recursive: true, force: true })
   }
-}
-
-async function startService(name: string, env: Record<string, string>, logDir: string): Promise<Service> {
-  const logPath = join(logDir, `${name}.log`)
-  const out = openSync(logPath, 'a')
-  const proc = spawn(process.execPath, [join(stackConfig.repoRoot, 'services', name, 'src', 'main.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', out, out],
-  })
-  closeSync(out)
-  const url = `http://127.0.0.1:${env.PORT}`
-  const ready = await waitUntil(
-    () =>
-      proc.exitCode === null &&
-      fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then(
-        (r) => r.ok,
-        () => false,
-      ),
-    60_000,
-    250,
-  )
-  if (!ready) {
-    proc.kill('SIGKILL')
-    throw new Error(`${name} not ready after 60 s: ${readFileSync(logPath, 'utf8').slice(-2_000)}`)
-  }
-  return { name, proc, url }
-}
-
-/** SIGTERM (the service's own ordered shutdown), SIGKILL after 20 s. */
-async function stopService(service: Service): Promise<void> {
-  if (service.proc.exitCode !== null || service.proc.signalCode !== null) return
-  const exited = new Promise((resolve) => service.proc.once('exit', resolve))
-  service.proc.kill('SIGTERM')
-  if ((await Promise.race([exited, sleep(20_000, 'timeout')])) === 'timeout') {
-    service.proc.kill('SIGKILL')
-    await exited
-  }
-}
-
-async function post(url: string, body: unknown, requestId?: string): Promise<{ status: number; body: unknown }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'grimos-chaos/1.0' }
-  if (requestId) headers['x-request-id'] = requestId
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) })
-  const text = await response.text()
-  return { status: response.status, body: text ? JSON.parse(text) : undefined }
 }

@@ -20,6 +20,8 @@ export interface CaseResult {
   wallMs: number
   /** Further measured facts, one line each (timings, outcomes of the fault itself). */
   notes: string[]
+  /** Figures a case measures beyond the counts (rates, ratios), for its test to assert on. */
+  measures?: Record<string, number>
 }
 
 export interface ChaosCase {
