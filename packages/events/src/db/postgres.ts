@@ -1,3 +1,5 @@
+// postgres.js 3.4.9 can crash the process when a connection closes with a write pending (porsager/postgres#1154,
+// #1208): patches/postgres+3.4.9.patch, applied by patch-package on install, settles those writes instead.
 import postgres from 'postgres'
 import { advisoryKeySql } from './advisory.ts'
 import { databaseError, ownErrors } from './errors.ts'

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { appendFile, mkdir, readFile, rm, stat, truncate } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 // The last resort of background publishing: events that failed every retry are appended here (NDJSON, one
@@ -6,6 +6,15 @@ import { dirname } from 'node:path'
 // JSON view is stored, not Avro bytes, so a schema id that changed meanwhile cannot make them unreadable.
 // Every operation on one file runs in turn (one publisher per file), so an append can never fall between the
 // read and the removal of a re-send.
+
+const sizeOf = (file: string) =>
+  stat(file).then(
+    (info) => info.size,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return 0
+      throw error
+    },
+  )
 
 const readIfExists = (file: string) =>
   readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -44,11 +53,23 @@ export class SpillFile {
     return run
   }
 
+  /**
+   * Appends all of `events` or none: a full disk can take part of a batch, and the caller is told the whole batch
+   * was not kept, so the part that made it is cut off again (else it would be re-sent as well as re-published).
+   */
   append(events: object[]): Promise<void> {
     if (events.length === 0) return Promise.resolve()
     return this.#inTurn(async () => {
       await mkdir(dirname(this.path), { recursive: true })
-      await appendFile(this.path, events.map((event) => `${JSON.stringify(event)}\n`).join(''), { flush: true })
+      const before = await sizeOf(this.path)
+      try {
+        await appendFile(this.path, events.map((event) => `${JSON.stringify(event)}\n`).join(''), { flush: true })
+      } catch (error) {
+        await truncate(this.path, before).catch((undoError: unknown) => {
+          throw new AggregateError([error, undoError], `appending to ${this.path} failed and could not be undone`)
+        })
+        throw error
+      }
     })
   }
 
