@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import type { CaseResult, ChaosCase } from './cases/types.ts'
+import { type CaseResult, type ChaosCase, violations } from './cases/types.ts'
 
 const file = fileURLToPath(new URL('../../RELIABILITY.md', import.meta.url))
 
@@ -51,6 +51,7 @@ Method: ${chaosCase.method}
 |---|---|---|---|---|---|---|
 | ${fmt(result.events)} | ${result.lost} | ${result.doubledEffects} | ${fmt(result.redelivered)} | ${result.inDlq} | ${result.outOfOrder} | ${(result.wallMs / 1000).toFixed(1)} s |
 
+${(result.broken ?? []).map((line) => `- **Does not hold:** ${line}`).join('\n')}
 ${result.notes.map((note) => `- ${note}`).join('\n')}
 ${end}`
 }
@@ -64,7 +65,7 @@ function summary(content: string, cases: ChaosCase[], planned: { fault: string; 
   const rows = cases.map((c) => {
     const r = storedResult(content, c.id)
     if (!r) return `| ${c.fault} | ${c.mustHold} | not measured yet | | | | | | |`
-    const verdict = r.lost + r.doubledEffects + r.inDlq + r.outOfOrder === 0 ? 'holds' : '**FAILS**'
+    const verdict = Object.keys(violations(r)).length === 0 ? 'holds' : '**FAILS**'
     return `| ${c.fault} | ${c.mustHold} | ${fmt(r.events)} | ${r.lost} | ${r.doubledEffects} | ${r.inDlq} | ${r.outOfOrder} | ${(r.wallMs / 1000).toFixed(1)} s | ${verdict} |`
   })
   for (const p of planned) rows.push(`| ${p.fault} | ${p.mustHold} | not measured yet (no case) | | | | | | |`)

@@ -204,7 +204,18 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<CaseRes
       notes.push(
         `${registered.length} registrations and ${logins.length} logins acknowledged (${acknowledgedAtCut} before the cut); outbox rows not sent at the end: ${n('unsent')}${otherFailures.length ? `; failures outside the cut: ${[...new Set(otherFailures)].join(', ')}` : ''}`,
       )
+      const exited = running.filter((s) => s.proc.exitCode !== null || s.proc.signalCode !== null).length
+      const broken = [
+        ...(exited > 0 ? [`${exited} service(s) exited`] : []),
+        ...(serverErrors > 0 ? [`${serverErrors} answers were 5xx other than 503`] : []),
+        ...(hangs > 0 ? [`${hangs} requests hung past the bound`] : []),
+        ...(clear !== cutAnswers
+          ? [`${cutAnswers - clear} of ${cutAnswers} answers during the cut were not a 503 with a GRIM_* code`]
+          : []),
+        ...(backUp ? [] : ['the services were not ready again after the cut']),
+      ]
       return {
+        broken,
         injected: `PostgreSQL unreachable for ${(cutMs[size] / 1000).toFixed(0)} s through a cut proxy under auth-service and event-consumer while users register and log in`,
         events: registered.length + logins.length,
         lost: n('lost_users') + n('lost_logins'),
@@ -215,7 +226,7 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<CaseRes
         wallMs: performance.now() - started,
         notes,
         measures: {
-          exited: running.filter((s) => s.proc.exitCode !== null || s.proc.signalCode !== null).length,
+          exited,
           cutAnswers,
           clear,
           hangs,

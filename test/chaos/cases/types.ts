@@ -18,6 +18,8 @@ export interface CaseResult {
   /** Side effects applied after a later event of the same key. */
   outOfOrder: number
   wallMs: number
+  /** What must hold but did not, beyond the counts (a service that exited, an unclear answer): one line each. */
+  broken?: string[]
   /** Further measured facts, one line each (timings, outcomes of the fault itself). */
   notes: string[]
   /** Figures a case measures beyond the counts (rates, ratios), for its test to assert on. */
@@ -44,5 +46,6 @@ export function violations(result: CaseResult): Record<string, number> {
   for (const key of ['lost', 'doubledEffects', 'inDlq', 'outOfOrder'] as const) {
     if (result[key] !== 0) bad[key] = result[key]
   }
+  if (result.broken?.length) bad.broken = result.broken.length
   return bad
 }
