@@ -123,8 +123,8 @@ test('a DLQ that was never written to lists empty', async () => {
 })
 
 test('options are validated: a DLQ topic is required, maxReplays is at least 1', () => {
-  assert.throws(() => new DeadLetterQueue({}), { code: 'GRIM_INPUT_INVALID' })
-  assert.throws(() => new DeadLetterQueue({ dlqTopic: 'x.dlq', maxReplays: 0 }), { code: 'GRIM_INPUT_INVALID' })
+  assert.throws(() => new DeadLetterQueue({}), { code: 'GRIM_CONFIG_INVALID' })
+  assert.throws(() => new DeadLetterQueue({ dlqTopic: 'x.dlq', maxReplays: 0 }), { code: 'GRIM_CONFIG_INVALID' })
 })
 
 test('concurrent dead letters go out in batches, in call order per key, each with its own position', async () => {
