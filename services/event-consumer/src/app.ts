@@ -79,10 +79,13 @@ export async function buildConsumerService(options: ConsumerServiceOptions): Pro
 async function wire(app: ServiceApp, db: Database, options: ConsumerServiceOptions): Promise<ConsumerService> {
   const { config } = options
   const logger = app.log as Logger
-  // Brokers, registry and credentials come from the environment through @grimos/events (env.ts), read there once.
-  const connection = { clientId: `${serviceName}-dlq` }
+  // The service's config (read from the environment once at start, or built by a test) names brokers and registry;
+  // what it leaves unset, and the credentials, come from the environment through @grimos/events (env.ts).
+  const bootstrapBrokers = config.KAFKA_BOOTSTRAP_SERVERS?.split(',').map((broker) => broker.trim())
+  const connection = { bootstrapBrokers, clientId: `${serviceName}-dlq` }
   // Reads only: a consumer never registers schemas, it resolves the writer's schema by the id in each record.
   const serde = new EventSerde({
+    registryUrl: config.SCHEMA_REGISTRY_URL,
     topic: config.USER_EVENTS_TOPIC,
     autoRegister: false,
   })
@@ -93,6 +96,7 @@ async function wire(app: ServiceApp, db: Database, options: ConsumerServiceOptio
     ...options.consumer,
     groupId: config.CONSUMER_GROUP_ID,
     topics: [config.USER_EVENTS_TOPIC],
+    bootstrapBrokers,
     clientId: serviceName,
     serde,
     dedupe: new PostgresProcessedEventStore(db),
