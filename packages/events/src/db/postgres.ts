@@ -2,7 +2,7 @@
 // #1208): patches/postgres+3.4.9.patch, applied by patch-package on install, settles those writes instead.
 import postgres from 'postgres'
 import { advisoryKeySql } from './advisory.ts'
-import { databaseError, ownErrors } from './errors.ts'
+import { databaseError, isDatabaseUnreachable, ownErrors } from './errors.ts'
 import type { AdvisoryLock, Database, Queryable } from './types.ts'
 
 type Sql = postgres.Sql
@@ -91,9 +91,16 @@ export async function openPostgres(url: string, schema: string, maxConnections: 
         name,
         async isHeld() {
           if (released) return false
-          // If the connection dropped and was silently re-opened, the backend (and the lock) are gone.
-          const [now] = await session.unsafe<{ pid: number }[]>('select pg_backend_pid() as pid')
-          return now?.pid === pid
+          try {
+            // If the connection dropped and was silently re-opened, the backend (and the lock) are gone.
+            const [now] = await session.unsafe<{ pid: number }[]>('select pg_backend_pid() as pid')
+            return now?.pid === pid
+          } catch (error) {
+            // A reserved connection that lost its server stays closed: its session, and so the lock, are gone.
+            // Saying so lets the holder re-elect on a fresh connection instead of asking this dead one forever.
+            if (isDatabaseUnreachable(error)) return false
+            throw error
+          }
         },
         async release() {
           if (released) return
