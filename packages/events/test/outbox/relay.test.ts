@@ -212,7 +212,7 @@ testOnEachEngine('drain times out with GRIM_SHUTDOWN_TIMEOUT while rows stay pen
   await enqueueSequences(db, 't', 1, 1)
   // A running relay whose publish is stuck: drain must give up after its timeout rather than wait for it.
   let calls = 0
-  let release = () => {}
+  let release: () => void = () => undefined
   const gate = new Promise<void>((resolve) => {
     release = resolve
   })
