@@ -11,12 +11,18 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
+import { USER_EVENT_TYPES } from '../../packages/events/src/catalog/index.ts'
 import { openDatabase } from '../../packages/events/src/db/index.ts'
+import { EventSerde } from '../../packages/events/src/serde/index.ts'
 import { freePort, uniqueSchema } from '../support/chaos.ts'
-import { createTestTopic, databaseUrl } from '../support/index.ts'
+import { createTestTopic, databaseUrl, deleteSubjectsAfter } from '../support/index.ts'
 import { type Service, startService } from '../support/services.ts'
 
 const topic = await createTestTopic('shutdown', 3, ['.retry', '.dlq', '.dlq.status'])
+// The services register the schemas under the test topic's subjects; a serde on the same topic names them.
+const subjects = new EventSerde({ topic })
+deleteSubjectsAfter(() => USER_EVENT_TYPES.map((type) => subjects.subjectFor(type)))
+after(() => subjects.close())
 const logDir = mkdtempSync(join(tmpdir(), 'grimos-shutdown-'))
 const schemas: string[] = []
 after(async () => {
