@@ -14,10 +14,13 @@ export const secretKeys = [
 
 // pino's redaction matches fixed depths only (no recursive wildcard), so each key is listed at each depth.
 export const redactPaths = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
+  // Credentials in headers: the request serializer logs them under req.headers, a handler that logs
+  // `{ headers: request.headers }` puts them at the top, and a nested object (an upstream call's request or
+  // response) one level down. pino matches fixed depths, so each place is listed.
+  ...['authorization', 'cookie', '["set-cookie"]', '["x-api-key"]'].flatMap((header) => [
+    `headers.${header}`,
+    `*.headers.${header}`,
+  ]),
   // Database drivers attach the statement's bound values to their errors (PGlite: params, postgres: parameters).
   ...['params', 'parameters', 'args'].flatMap((key) => [`err.${key}`, `err.cause.${key}`, `error.${key}`]),
   ...secretKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),

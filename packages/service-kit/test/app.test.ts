@@ -45,7 +45,7 @@ test('validates TypeBox bodies with formats and rejects oversized ones', async (
   assert.equal(big.json().error.code, 'BODY_TOO_LARGE')
 })
 
-test('logs redact authorization headers and secret fields at any depth', async (t) => {
+test('logs redact authorization headers, cookies and secret fields at any depth', async (t) => {
   const { stream, lines } = captureLogs()
   const app = createServiceApp({ name: 'test', logger: { level: 'info', stream } })
   t.after(() => app.close())
@@ -58,23 +58,45 @@ test('logs redact authorization headers and secret fields at any depth', async (
     },
     strict,
   )
-  app.post('/login', { schema: { body } }, async (request) => {
+  app.post('/login', { schema: { body } }, async (request, reply) => {
+    // The three places a handler puts headers: at the top, one level down (an upstream call it describes),
+    // and a response's set-cookie.
     request.log.info({ body: request.body, headers: request.headers }, 'attempt')
+    request.log.info({ upstream: { headers: { authorization: 'Bearer sekrit-upstream' } } }, 'upstream')
+    request.log.info(
+      { response: { headers: { 'set-cookie': 'sid=sekrit-set-cookie' } }, headers: { 'set-cookie': 'sekrit-top' } },
+      'reply',
+    )
+    reply.header('set-cookie', 'sid=sekrit-reply-cookie')
     return { ok: true }
   })
   await app.inject({
     method: 'POST',
     url: '/login',
-    headers: { authorization: 'Bearer sekrit-token-value', cookie: 'sid=sekrit-cookie' },
+    headers: { authorization: 'Bearer sekrit-token-value', cookie: 'sid=sekrit-cookie', 'x-api-key': 'sekrit-key' },
     payload: { email: 'a@example.com', password: 'hunter2-hunter2', nested: { refresh_token: 'sekrit-refresh' } },
   })
   const text = lines.join('\n')
   assert.match(text, /attempt/)
   assert.match(text, /a@example\.com/)
-  for (const secret of ['hunter2', 'sekrit-refresh']) assert.doesNotMatch(text, new RegExp(secret))
+  const secrets = [
+    'sekrit-token-value',
+    'sekrit-cookie',
+    'sekrit-key',
+    'hunter2',
+    'sekrit-refresh',
+    'sekrit-upstream',
+    'sekrit-set-cookie',
+    'sekrit-top',
+    'sekrit-reply-cookie',
+  ]
+  for (const secret of secrets) assert.doesNotMatch(text, new RegExp(secret), `${secret} was logged`)
   const line = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'attempt')
   assert.equal(line.name, 'test')
   assert.equal(typeof line.request_id, 'string')
+  // The headers are still logged, censored: redaction replaced the value rather than dropping the line.
+  assert.equal(line.headers.authorization, '[REDACTED]')
+  assert.equal(line.headers.cookie, '[REDACTED]')
 })
 
 test('a logged database error does not carry its bound values', async (t) => {

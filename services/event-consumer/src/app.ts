@@ -126,7 +126,11 @@ async function wire(app: ServiceApp, db: Database, options: ConsumerServiceOptio
 
   app.addHook('preClose', async () => {
     // A failed stop must not keep the database open: it is logged and the shutdown goes on.
-    await consumer.stop().catch((error: unknown) => logger.error({ err: error }, 'stopping the consumer failed'))
+    await consumer.stop().then(
+      // Logged so the shutdown order (consumer, then clients and database) can be read from the log and tested.
+      () => logger.info('consumer stopped'),
+      (error: unknown) => logger.error({ err: error }, 'stopping the consumer failed'),
+    )
   })
   app.addHook('onClose', async () => {
     const results = await Promise.allSettled([dlq.close(), serde.close()])
@@ -134,6 +138,7 @@ async function wire(app: ServiceApp, db: Database, options: ConsumerServiceOptio
       if (result.status === 'rejected') logger.error({ err: result.reason }, 'closing a DLQ client failed')
     }
     await db.close()
+    logger.info('database closed')
   })
 
   await app.register(swagger, {

@@ -130,7 +130,10 @@ test("the event owns its arrays: changing the caller's afterwards changes nothin
 
 test("a caller's clock sets the timestamp but never the event ids of the process", () => {
   const future = Date.now() + 3 * 60_000
-  createUserEvent(validInputs.user_logout, future)
+  const stamped = createUserEvent(validInputs.user_logout, future)
+  assert.equal(Date.parse(stamped.timestamp), future, "the caller's clock set the timestamp")
+  const stampedMillis = Number.parseInt(stamped.event_id.replaceAll('-', '').slice(0, 12), 16)
+  assert.ok(stampedMillis <= Date.now(), "not even this event's own id takes the caller's clock")
   const id = createUserEvent(validInputs.user_logout).event_id
   const idMillis = Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16)
   assert.ok(idMillis <= Date.now(), 'the next id carries the process clock')

@@ -4,13 +4,54 @@
 import { after } from 'node:test'
 import pino from 'pino'
 import { Registry } from 'prom-client'
-import { readAll, uniqueName } from '../../../../test/support/index.ts'
-import { createUserEvent, type UserEvent, type UserEventType } from '../../src/catalog/index.ts'
+import { deleteSubjectsAfter, readAll, uniqueName } from '../../../../test/support/index.ts'
+import { createUserEvent, USER_EVENT_TYPES, type UserEvent, type UserEventType } from '../../src/catalog/index.ts'
 import { createEventConsumer, type EventConsumerOptions } from '../../src/consumer/index.ts'
-import { type IncomingRecord, KafkaAdmin, KafkaProducer } from '../../src/kafka/index.ts'
-import type { EventSerde } from '../../src/serde/index.ts'
+import { type IncomingRecord, KafkaAdmin, KafkaGroupConsumer, KafkaProducer } from '../../src/kafka/index.ts'
+import { EventSerde, type EventSerdeOptions } from '../../src/serde/index.ts'
 
 export const quietLogger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
+
+/**
+ * The topic name the consumer tests' schemas are registered under: unique per test file (each runs in its own
+ * process), so files running in parallel and earlier runs never share a registry subject.
+ */
+export const serdeTopic = uniqueName('consumer-tests')
+
+/** A serde on this file's own subjects; closed, and its subjects deleted, when the file ends. */
+export function testSerde(options: Partial<EventSerdeOptions> = {}): EventSerde {
+  const serde = new EventSerde({ topic: serdeTopic, ...options })
+  after(() => serde.close())
+  deleteSubjectsAfter(() => USER_EVENT_TYPES.map((eventType) => serde.subjectFor(eventType)))
+  return serde
+}
+
+/**
+ * True once `groupId` has committed up to the end of every partition of `topics`: from then on the group
+ * neither handles nor redelivers anything more, so a test can count what was handled without sleeping.
+ */
+export async function groupCaughtUp(groupId: string, topics: string[]): Promise<boolean> {
+  const admin = new KafkaAdmin({ clientId: 'consumer-tests-admin' })
+  // Only reads the group's committed offsets (OffsetFetch): it never joins the group, so no rebalance.
+  const reader = new KafkaGroupConsumer({ clientId: 'consumer-tests-offsets', groupId })
+  try {
+    const existing = await admin.listTopics()
+    for (const topic of topics) {
+      if (!existing.includes(topic)) continue
+      const offsets = await admin.partitionOffsets(topic)
+      const committed = await reader.committed(
+        topic,
+        offsets.map((o) => o.partition),
+      )
+      // -1 (nothing committed) is caught up only on a partition that holds nothing.
+      if (offsets.some((o, i) => ((committed[i] ?? -1n) > o.low ? committed[i]! : o.low) < o.high)) return false
+    }
+    return true
+  } finally {
+    await reader.close()
+    await admin.close()
+  }
+}
 
 export function freshRegistry(): Registry {
   return new Registry()

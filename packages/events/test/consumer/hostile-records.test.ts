@@ -2,17 +2,15 @@
 // the good events around them, on the same key and on others, are handled in order. A length bomb used to kill
 // the process ("JavaScript heap out of memory") before any offset was committed.
 import assert from 'node:assert/strict'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { rawVarint, varintFields, zigzag } from '../../../../test/fuzz/mutations.ts'
 import { createTestTopic, eventually } from '../../../../test/support/index.ts'
 import { avroTypeFor, type UserEvent } from '../../src/catalog/index.ts'
 import { DLQ_HEADERS } from '../../src/dlq/headers.ts'
 import { KafkaProducer } from '../../src/kafka/index.ts'
-import { EventSerde } from '../../src/serde/index.ts'
-import { consumerFor, header, produceEvents, readTopic, sampleEvent } from './helpers.ts'
+import { consumerFor, header, produceEvents, readTopic, sampleEvent, testSerde } from './helpers.ts'
 
-const serde = new EventSerde({ topic: 'consumer-tests', maxRecordBytes: 4096 })
-after(() => serde.close())
+const serde = testSerde({ maxRecordBytes: 4096 })
 
 /** The framed record of `event` with its `nth` length/count/index varint replaced by `replacement`. */
 async function withField(event: UserEvent, kind: string, nth: number, replacement: Buffer): Promise<Buffer> {

@@ -8,15 +8,13 @@ import { startTcpProxy } from '../../../../test/support/tcp-proxy.ts'
 import { USER_EVENT_TYPES } from '../../src/catalog/index.ts'
 import { migrateEventsSchema, openDatabase } from '../../src/db/index.ts'
 import { PostgresProcessedEventStore } from '../../src/dedupe/index.ts'
-import { EventSerde } from '../../src/serde/index.ts'
 import { uniqueSchema } from '../db/engines.ts'
-import { consumerFor, delay, freshRegistry, produceEvents, readTopic, sampleEvent } from './helpers.ts'
+import { consumerFor, delay, freshRegistry, produceEvents, readTopic, sampleEvent, testSerde } from './helpers.ts'
 
 const CUT_MS = Number(process.env.GRIMOS_OUTAGE_MS ?? 10_000)
 const USERS = 5
 
-const serde = new EventSerde({ topic: 'consumer-tests' })
-after(() => serde.close())
+const serde = testSerde()
 
 test(`PostgreSQL cut for ${CUT_MS / 1000} s under the dedupe store: 0 in the DLQ, each event handled once after`, async () => {
   const topic = await createTestTopic('consumer-outage-db', 3, ['.retry', '.dlq'])

@@ -10,19 +10,28 @@ import { USER_EVENT_TYPES, type UserEvent } from '../../src/catalog/index.ts'
 import { DLQ_HEADERS } from '../../src/dlq/headers.ts'
 import { KafkaProducer } from '../../src/kafka/index.ts'
 import { EventSerde } from '../../src/serde/index.ts'
-import { consumerFor, delay, freshRegistry, header, produceEvents, readTopic, sampleEvent } from './helpers.ts'
+import {
+  consumerFor,
+  delay,
+  freshRegistry,
+  header,
+  produceEvents,
+  readTopic,
+  sampleEvent,
+  serdeTopic,
+  testSerde,
+} from './helpers.ts'
 
 const CUT_MS = Number(process.env.GRIMOS_OUTAGE_MS ?? 10_000)
 const USERS = 5
 
-const producerSerde = new EventSerde({ topic: 'consumer-tests' })
-after(() => producerSerde.close())
+const producerSerde = testSerde()
 
 test(`registry cut for ${CUT_MS / 1000} s on a fresh serde: 0 good events in the DLQ, each handled once after`, async () => {
   const topic = await createTestTopic('consumer-outage-registry', 3, ['.retry', '.dlq'])
   const proxy = await startTcpProxy(registryUrl)
   // No schema cached: every decode must ask the registry, through the proxy.
-  const serde = new EventSerde({ topic: 'consumer-tests', registryUrl: proxy.url, autoRegister: false })
+  const serde = new EventSerde({ topic: serdeTopic, registryUrl: proxy.url, autoRegister: false })
   after(() => serde.close())
   const metrics = freshRegistry()
   const consumer = consumerFor(serde, topic, {

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { createTestTopic, eventually } from '../../../../test/support/index.ts'
 import type { UserEvent } from '../../src/catalog/index.ts'
 import { RETRY_HEADERS } from '../../src/dlq/headers.ts'
-import { EventSerde } from '../../src/serde/index.ts'
-import { consumerFor, header, produceEvents, readTopic, sampleEvent } from './helpers.ts'
+import { consumerFor, header, produceEvents, readTopic, sampleEvent, testSerde } from './helpers.ts'
 
-const serde = new EventSerde({ topic: 'consumer-tests' })
-after(() => serde.close())
+const serde = testSerde()
 
 test('per-key order holds through the retry topic while other keys flow', async () => {
   const topic = await createTestTopic('consumer-order', 2, ['.retry', '.dlq'])

@@ -1,23 +1,22 @@
 import assert from 'node:assert/strict'
-import { after, test } from 'node:test'
+import { test } from 'node:test'
 import { createTestTopic, eventually, uniqueName } from '../../../../test/support/index.ts'
 import { USER_EVENT_TYPES, type UserEvent } from '../../src/catalog/index.ts'
 import type { EventConsumerOptions } from '../../src/consumer/index.ts'
 import { DLQ_HEADERS, TRACEPARENT_HEADER } from '../../src/dlq/headers.ts'
 import { KafkaProducer } from '../../src/kafka/index.ts'
-import { EventSerde } from '../../src/serde/index.ts'
 import {
   consumerFor as consumerForSerde,
-  delay,
   freshRegistry,
+  groupCaughtUp,
   header,
   produceEvents,
   readTopic,
   sampleEvent,
+  testSerde,
 } from './helpers.ts'
 
-const serde = new EventSerde({ topic: 'consumer-tests' })
-after(() => serde.close())
+const serde = testSerde()
 
 const consumerFor = (topic: string, options: Partial<EventConsumerOptions> = {}) =>
   consumerForSerde(serde, topic, options)
@@ -38,7 +37,8 @@ test('every event type reaches its handler once', async () => {
     () => seen.length,
     (n) => n >= events.length,
   )
-  await delay(300)
+  // Once the group has committed every partition's end, a duplicate could no longer turn up.
+  assert.equal(await eventually(() => groupCaughtUp(consumer.groupId, [topic]), Boolean), true)
   assert.deepEqual(seen.map((e) => e.event_id).sort(), events.map((e) => e.event_id).sort())
   assert.equal(consumer.health().ready, true)
   assert.equal(consumer.health().live, true)
@@ -65,10 +65,11 @@ test('unhandled types are skipped when asked, and metrics count every outcome', 
     const metric = await registry.getSingleMetric(name)?.get()
     return metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value
   }
-  await eventually(
+  const skipped = await eventually(
     () => value('grimos_consumer_events_processed_total', { event_type: 'user_deleted', outcome: 'skipped' }),
     (n) => n === 1,
   )
+  assert.equal(skipped, 1, 'the user_deleted event nobody handles is counted as skipped')
   assert.equal(
     await value('grimos_consumer_events_processed_total', { event_type: 'user_login', outcome: 'success' }),
     1,
@@ -101,7 +102,8 @@ test('a handler failing twice then succeeding runs three times, with backoff gap
     () => done,
     (n) => n === 1,
   )
-  await delay(500)
+  // Committed past the event: a fourth call can no longer come.
+  assert.equal(await eventually(() => groupCaughtUp(consumer.groupId, [topic, `${topic}.retry`]), Boolean), true)
   assert.equal(calls.length, 3)
   const gaps = [(calls[1] ?? 0) - (calls[0] ?? 0), (calls[2] ?? 0) - (calls[1] ?? 0)]
   // jitter 0: exactly 200 then 400 ms, give or take timer and handler overhead.
@@ -206,10 +208,25 @@ test('a graceful stop commits: a restarted member of the group handles nothing a
   const second = consumerFor(topic, { groupId })
   second.registerHandler('user_logout', handler)
   await second.start()
-  await eventually(
+  const ready = await eventually(
     () => second.health().ready,
-    (ready) => ready,
+    (isReady) => isReady,
   )
-  await delay(1_500)
-  assert.equal(handled.length, events.length, 'nothing was handled twice')
+  assert.equal(ready, true, 'the restarted member became ready')
+  // A marker on every partition, produced after the restart: once the second member has handled each one, it
+  // has read past everything the first member handled, so any redelivery would already be in `handled`.
+  const producer = new KafkaProducer({ clientId: 'consumer-tests' })
+  const markers = Array.from({ length: 12 }, (_, i) => sampleEvent('user_logout', `marker-${i}`))
+  const positions = await producer.send(
+    await Promise.all(markers.map(async (m) => ({ topic, key: m.user_id, value: await serde.encode(m) }))),
+  )
+  await producer.close()
+  assert.deepEqual([...new Set(positions.map((p) => p.partition))].sort(), [0, 1, 2], 'a marker on every partition')
+  const markerIds = new Set(markers.map((m) => m.event_id))
+  await eventually(
+    () => handled.filter((id) => markerIds.has(id)).length,
+    (n) => n === markers.length,
+  )
+  assert.equal(handled.length, events.length + markers.length, 'nothing was handled twice')
+  assert.equal(new Set(handled).size, handled.length)
 })

@@ -156,6 +156,13 @@ test('on the broker: a fetch held across a rejoin does not skip the records betw
       } else callback(error, answer)
     })
   } as typeof original
+  // Counts the stream's position resets (its 'offsets' event, which the guard is told of).
+  let positionResets = 0
+  const positionsSet = FetchGuard.prototype.positionsSet
+  FetchGuard.prototype.positionsSet = function (this: FetchGuard) {
+    positionResets++
+    positionsSet.call(this)
+  }
   const discards: FetchDiscard[] = []
   const consumer = new KafkaGroupConsumer({
     clientId: 'fetch-guard-consumer',
@@ -164,6 +171,7 @@ test('on the broker: a fetch held across a rejoin does not skip the records betw
   })
   after(async () => {
     Consumer.prototype.fetch = original
+    FetchGuard.prototype.positionsSet = positionsSet
     await Promise.all([consumer.close(), producer.close()])
   })
   const received: bigint[] = []
@@ -184,6 +192,7 @@ test('on the broker: a fetch held across a rejoin does not skip the records betw
   received.length = 0
   const joined = client
   assert.ok(joined)
+  const resetsBefore = positionResets
   joined.emit('consumer:group:join', {
     groupId: joined.groupId,
     memberId: joined.memberId ?? '',
@@ -191,8 +200,12 @@ test('on the broker: a fetch held across a rejoin does not skip the records betw
     isLeader: true,
     assignments: joined.assignments ?? [],
   })
-  // Let the stream reset its position to the committed 5 before the stale response lands.
-  await new Promise((resolve) => setTimeout(resolve, 1_000))
+  // The stale response lands only once the stream has reset its position to the committed 5.
+  const resets = await eventually(
+    () => positionResets,
+    (n) => n > resetsBefore,
+  )
+  assert.ok(resets > resetsBefore, 'the stream reset its positions after the rejoin')
   release?.()
 
   await eventually(

@@ -210,8 +210,66 @@ testOnEachEngine('stop lets the batch under way finish and be marked sent', asyn
 
 testOnEachEngine('drain times out with GRIM_SHUTDOWN_TIMEOUT while rows stay pending', async (db) => {
   await enqueueSequences(db, 't', 1, 1)
-  const relay = new OutboxRelay(db, { ...fastRelay, logger: captureLogger(), publish: async () => undefined })
-  await assert.rejects(relay.drain(100), { code: 'GRIM_SHUTDOWN_TIMEOUT' })
+  // A running relay whose publish is stuck: drain must give up after its timeout rather than wait for it.
+  let calls = 0
+  let release: () => void = () => undefined
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const relay = new OutboxRelay(db, {
+    ...fastRelay,
+    logger: captureLogger(),
+    publish: async () => {
+      calls++
+      await gate
+    },
+  })
+  relay.start()
+  try {
+    await eventually(
+      () => calls,
+      (n) => n === 1,
+      5_000,
+    )
+    const started = Date.now()
+    await assert.rejects(relay.drain(100), { code: 'GRIM_SHUTDOWN_TIMEOUT' })
+    assert.ok(Date.now() - started < 2_000, `gave up after ${Date.now() - started} ms, not about 100`)
+    assert.equal(await relay.pendingCount(), 1, 'the row stays pending')
+  } finally {
+    release()
+    await relay.stop()
+  }
+})
+
+testOnEachEngine('a running relay purges sent rows past their retention, and only those', async (db) => {
+  await enqueueSequences(db, 't', 3, 1)
+  // user-0 was sent two days ago, user-1 just now; user-2 is still pending and will be sent by the relay.
+  await db.exec(
+    "update grimos_outbox set status = 'sent', sent_at = now() - interval '2 days' where message_key = 'user-0';" +
+      "update grimos_outbox set status = 'sent', sent_at = now() where message_key = 'user-1'",
+  )
+  const keys = async () =>
+    (await db.query<{ message_key: string }>('select message_key from grimos_outbox order by id')).map(
+      (r) => r.message_key,
+    )
+  const logger = captureLogger()
+  const relay = new OutboxRelay(db, {
+    ...fastRelay,
+    logger,
+    publish: async () => undefined,
+    sentRetentionMs: 24 * 60 * 60 * 1000,
+    cleanupIntervalMs: 1_000,
+  })
+  relay.start()
+  try {
+    assert.deepEqual(await eventually(keys, (k) => !k.includes('user-0')), ['user-1', 'user-2'])
+    assert.ok(logger.lines.some((line) => line.message === 'deleted 1 sent outbox rows'))
+    // It keeps purging, every cleanupIntervalMs: a row that ages past the retention later goes too.
+    await db.exec("update grimos_outbox set sent_at = now() - interval '2 days' where message_key = 'user-1'")
+    assert.deepEqual(await eventually(keys, (k) => !k.includes('user-1'), 5_000), ['user-2'])
+  } finally {
+    await relay.stop()
+  }
 })
 
 testOnEachEngine(

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import pino from 'pino'
 import { Registry } from 'prom-client'
-import { deleteSubjectsAfter, uniqueName } from '../../../../test/support/index.ts'
+import { deleteSubjectsAfter, eventually, uniqueName } from '../../../../test/support/index.ts'
 import { avroTypeFor, USER_EVENT_TYPES } from '../../src/catalog/index.ts'
 import { GrimError } from '../../src/errors.ts'
 import type { RecordPosition } from '../../src/kafka/index.ts'
@@ -32,6 +32,8 @@ const input = (n: number) => ({
 /** Ordered like the worker; `failing` names events whose batch fails once. */
 class ModelSender implements BatchSenderLike {
   readonly delivered: string[] = []
+  /** The events of the send that waits on a stalled broker right now, so a test can act while it waits. */
+  stalledOn: string[] = []
   readonly failing: Set<string>
   #stalled = false
   #aborted = false
@@ -64,8 +66,11 @@ class ModelSender implements BatchSenderLike {
       // Like the worker: a held-back batch is refused at once, without a round trip.
       if (this.#heldBack) throw new GrimError('GRIM_PUBLISH_FAILED', `${what} held back`, { retryable: true })
       await later(5)
-      if (this.stalled && !this.#aborted && !this.#heldBack)
+      if (this.stalled && !this.#aborted && !this.#heldBack) {
+        this.stalledOn = ids
         await new Promise<void>((resolve) => (this.#wake = resolve))
+        this.stalledOn = []
+      }
       if (this.#aborted) throw new GrimError('GRIM_CLOSED', `${what} abandoned: shutting down`, { retryable: true })
       if (this.#heldBack) throw new GrimError('GRIM_PUBLISH_FAILED', `${what} held back`, { retryable: true })
       if (ids.some((id) => this.failing.delete(id))) {
@@ -139,13 +144,21 @@ test('an event spilled while a re-send runs is not stranded: it goes out before 
   await publisher.start()
   publisher.publishInBackground(input(1))
   await publisher.flush(5_000)
+  // The broker stops answering before the spill is re-sent (same turn as the flush: the idle timer that would
+  // re-send it waits a retry delay), so the re-send is still running when e2 comes.
+  sender.stalled = true
+  assert.deepEqual(sender.delivered, [], 'e1 not re-sent yet')
   assert.equal(await spill.count(), 1, 'e1 failed and was spilled')
-  await later(150)
-  // A sync publish re-sends the spill first; e2 arrives while that re-send runs.
+  // A sync publish re-sends the spill first (or joins the idle timer's re-send); e2 arrives while it runs.
   const sync = publisher.publish(input(99)).catch((error: GrimError) => error.code)
-  await later(1)
+  await eventually(
+    () => sender.stalledOn,
+    (ids) => ids.includes('e1'),
+  )
   publisher.publishInBackground(input(2))
   await publisher.flush(5_000)
+  assert.equal(await spill.count(), 2, 'e2 joined the file behind e1, whose re-send still runs')
+  sender.stalled = false
   assert.equal(await sync, 'GRIM_PUBLISH_FAILED', 'the sync producer cannot reach a broker')
   publisher.publishInBackground(input(3))
   await publisher.flush(5_000)
@@ -162,7 +175,11 @@ test('with overflow "spill", a full queue spills in call order: older events fir
   publisher.publishInBackground(input(2))
   publisher.publishInBackground(input(3))
   await publisher.flush(5_000)
-  await later(150)
+  // The idle timer re-sends the file (after a retry delay); e4 comes once it has.
+  await eventually(
+    () => sender.delivered.length,
+    (n) => n === 3,
+  )
   publisher.publishInBackground(input(4))
   await publisher.flush(5_000)
   assert.deepEqual(sender.delivered, ['e1', 'e2', 'e3', 'e4'])
@@ -174,7 +191,11 @@ test('close past its timeout stops the sends and spills what is left, in call or
   const { publisher, spill } = publisherWith(sender)
   await publisher.start()
   for (let n = 1; n <= 3; n++) publisher.publishInBackground(input(n))
-  await later(20)
+  // A send is under way and hangs.
+  await eventually(
+    () => sender.stalledOn.length,
+    (n) => n > 0,
+  )
   const started = Date.now()
   await publisher.close(200)
   assert.ok(Date.now() - started < 2_000, 'bounded by its timeout, not by the stalled sends')
@@ -204,7 +225,11 @@ test('with overflow "spill" and a broker that stops answering, nothing is refuse
   assert.equal(sender.delivered.length, 10, 'nothing got through while the broker hung')
   // The broker answers again: the file goes out first, in order, then newer events.
   sender.stalled = false
-  await later(150)
+  // The file goes out on its own once the broker answers (the idle timer's re-send); e311 comes after.
+  await eventually(
+    () => sender.delivered.length,
+    (n) => n === 310,
+  )
   publisher.publishInBackground(input(311))
   await publisher.flush(5_000)
   await publisher.close()

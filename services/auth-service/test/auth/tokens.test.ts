@@ -34,6 +34,29 @@ test('an expired token is 401 AUTH_TOKEN_EXPIRED', async () => {
   assert.equal(response.body.error.code, 'AUTH_TOKEN_EXPIRED')
 })
 
+test('an expired refresh token is 401 AUTH_TOKEN_EXPIRED and mints nothing', async () => {
+  const { call, register } = await shared
+  const user = await register()
+  // The session's current refresh token, re-signed with an expiry in the past: everything else would pass.
+  const claims = JSON.parse(Buffer.from(user.refresh_token.split('.')[1]!, 'base64url').toString())
+  const expired = await new SignJWT({ sid: claims.sid, use: 'refresh' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(user.id)
+    .setIssuer(tokenIssuer)
+    .setAudience(tokenAudience)
+    .setIssuedAt(claims.iat)
+    .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+    .setJti(claims.jti)
+    .sign(key(testSecret))
+  const refused = await call('POST', '/auth/refresh', { body: { refresh_token: expired } })
+  assert.equal(refused.status, 401)
+  assert.equal(refused.body.error.code, 'AUTH_TOKEN_EXPIRED')
+  assert.equal(refused.body.access_token, undefined)
+  // The unexpired original still works: the refusal did not rotate or revoke the session.
+  const refreshed = await call('POST', '/auth/refresh', { body: { refresh_token: user.refresh_token } })
+  assert.equal(refreshed.status, 200)
+})
+
 test('forged, tampered and wrong-kind tokens are 401 AUTH_TOKEN_INVALID', async () => {
   const { call, register } = await shared
   const user = await register()

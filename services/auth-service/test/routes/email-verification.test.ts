@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { after, test } from 'node:test'
 import { startTestApp, uniqueEmail } from '../support.ts'
 
@@ -12,9 +13,15 @@ test('request then confirm verifies the address once and publishes user_email_ve
   assert.equal(typeof requested.body.token, 'string')
   assert.ok(Date.parse(requested.body.expires_at) > Date.now())
 
-  // Only the digest is stored.
-  const stored = await db.query<{ token_hash: string }>('select token_hash from auth_email_verifications')
-  assert.ok(stored.every((row) => row.token_hash !== requested.body.token))
+  // Only the digest is stored: one row for this user, holding the SHA-256 of the token it was sent.
+  const stored = await db.query<{ token_hash: string }>(
+    'select token_hash from auth_email_verifications where user_id = $1::uuid',
+    [user.id],
+  )
+  assert.deepEqual(
+    stored.map((row) => row.token_hash),
+    [createHash('sha256').update(requested.body.token).digest('hex')],
+  )
 
   const confirmed = await call('POST', '/users/email-verification/confirm', { body: { token: requested.body.token } })
   assert.equal(confirmed.status, 200)
@@ -41,6 +48,24 @@ test('a token sent before an email change does not verify the new address', asyn
   assert.equal(confirmed.body.error.code, 'AUTH_VERIFICATION_TOKEN_INVALID')
   const unknown = await call('POST', '/users/email-verification/confirm', { body: { token: 'x'.repeat(43) } })
   assert.equal(unknown.status, 400)
+})
+
+test('an expired verification token is refused and verifies nothing', async () => {
+  const { call, register, db, outbox } = await shared
+  const user = await register()
+  const requested = await call('POST', '/users/me/email-verification', { token: user.access_token })
+  assert.equal(requested.status, 202)
+  // Moved into the past rather than waited out: the TTL is an hour.
+  await db.query(
+    "update auth_email_verifications set expires_at = now() - interval '1 second' where user_id = $1::uuid",
+    [user.id],
+  )
+  const confirmed = await call('POST', '/users/email-verification/confirm', { body: { token: requested.body.token } })
+  assert.equal(confirmed.status, 400)
+  assert.equal(confirmed.body.error.code, 'AUTH_VERIFICATION_TOKEN_INVALID')
+  const me = await call('GET', '/users/me', { token: user.access_token })
+  assert.equal(me.body.email_verified, false)
+  assert.equal((await outbox(user.id)).filter((e) => e.event_type === 'user_email_verified').length, 0)
 })
 
 test('in production the token is never returned', async (t) => {

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { createTestTopic, kafkaBootstrap } from '../../../../test/support/index.ts'
 import { DeadLetterWriter, GrimError } from '../../src/events.ts'
 import { auth, buildTestService } from '../support.ts'
 
-// At the top level, not in before(): the topic's clean-up hook must run when the file ends, not after the hook.
-const topic = await createTestTopic('ec-dlq', 1, ['.dlq', '.dlq.status', '.retry'])
-let service: Awaited<ReturnType<typeof buildTestService>>
-
 /** Dead-letters one record of `topic` directly, as the consumer would after a failure. */
-async function deadLetter(writer: DeadLetterWriter, offset: number, eventType: string, error: GrimError) {
+async function deadLetter(
+  writer: DeadLetterWriter,
+  topic: string,
+  offset: number,
+  eventType: string,
+  error: GrimError,
+) {
   const now = new Date()
   await writer.deadLetter(
     {
@@ -30,25 +32,32 @@ async function deadLetter(writer: DeadLetterWriter, offset: number, eventType: s
   )
 }
 
-before(async () => {
-  service = await buildTestService(topic)
+/**
+ * A service and a DLQ of its own for each test, holding the same four dead letters (DLQ offsets 0 to 3): replays
+ * and discards change that state, so no test may depend on what another did before it, or on the order they run.
+ */
+async function fixture(t: TestContext) {
+  const topic = await createTestTopic('ec-dlq', 1, ['.dlq', '.dlq.status', '.retry'])
+  const service = await buildTestService(topic)
+  t.after(() => service.cleanup())
   const writer = new DeadLetterWriter({ connection: { bootstrapBrokers: [kafkaBootstrap] } })
   try {
-    await deadLetter(writer, 10, 'user_updated', new GrimError('GRIM_HANDLER_FAILED', 'user u1 unknown'))
-    await deadLetter(writer, 11, 'user_login', new GrimError('GRIM_DECODE_FAILED', 'bad bytes'))
-    await deadLetter(writer, 12, 'user_updated', new GrimError('GRIM_HANDLER_FAILED', 'user u3 unknown'))
-    await deadLetter(writer, 13, 'user_logout', new GrimError('GRIM_HANDLER_FAILED', 'user u4 unknown'))
+    await deadLetter(writer, topic, 10, 'user_updated', new GrimError('GRIM_HANDLER_FAILED', 'user u1 unknown'))
+    await deadLetter(writer, topic, 11, 'user_login', new GrimError('GRIM_DECODE_FAILED', 'bad bytes'))
+    await deadLetter(writer, topic, 12, 'user_updated', new GrimError('GRIM_HANDLER_FAILED', 'user u3 unknown'))
+    await deadLetter(writer, topic, 13, 'user_logout', new GrimError('GRIM_HANDLER_FAILED', 'user u4 unknown'))
   } finally {
     await writer.close()
   }
-})
-after(() => service.cleanup())
+  const get = (url: string, headers: Record<string, string> = auth) =>
+    service.app.inject({ method: 'GET', url, headers })
+  const post = (url: string, payload?: object, headers: Record<string, string> = auth) =>
+    service.app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) })
+  return { topic, service, get, post }
+}
 
-const get = (url: string, headers: Record<string, string> = auth) => service.app.inject({ method: 'GET', url, headers })
-const post = (url: string, payload?: object, headers: Record<string, string> = auth) =>
-  service.app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) })
-
-test('every DLQ route needs the operator token, before any validation', async () => {
+test('every DLQ route needs the operator token, before any validation', async (t) => {
+  const { get, post } = await fixture(t)
   for (const response of [
     await get('/dlq/records', {}),
     await get('/dlq/records/0/0', {}),
@@ -61,7 +70,8 @@ test('every DLQ route needs the operator token, before any validation', async ()
   }
 })
 
-test('list shows pending dead letters and filters by event type and error class', async () => {
+test('list shows pending dead letters and filters by event type and error class', async (t) => {
+  const { topic, get } = await fixture(t)
   const all = await get('/dlq/records')
   assert.equal(all.statusCode, 200)
   const body = all.json()
@@ -92,7 +102,8 @@ test('list shows pending dead letters and filters by event type and error class'
   assert.equal(next.records[0].position.offset, '1')
 })
 
-test('inspect shows one record in full, including why it could not be decoded', async () => {
+test('inspect shows one record in full, including why it could not be decoded', async (t) => {
+  const { get } = await fixture(t)
   const response = await get('/dlq/records/0/1')
   assert.equal(response.statusCode, 200)
   const record = response.json()
@@ -108,7 +119,8 @@ test('inspect shows one record in full, including why it could not be decoded', 
   assert.equal(bad.json().error.code, 'VALIDATION_FAILED')
 })
 
-test('replay one sends it back to its topic once; a second replay needs force', async () => {
+test('replay one sends it back to its topic once; a second replay needs force', async (t) => {
+  const { topic, get, post } = await fixture(t)
   const response = await post('/dlq/records/0/0/replay', { by: 'alice', reason: 'user registered now' })
   assert.equal(response.statusCode, 200)
   const outcome = response.json()
@@ -127,7 +139,8 @@ test('replay one sends it back to its topic once; a second replay needs force', 
   )
 })
 
-test('discard needs a reason and hides the record from the pending list', async () => {
+test('discard needs a reason and hides the record from the pending list', async (t) => {
+  const { get, post } = await fixture(t)
   const noReason = await post('/dlq/records/0/1/discard', {})
   assert.equal(noReason.statusCode, 400)
   assert.equal(noReason.json().error.code, 'VALIDATION_FAILED')
@@ -140,17 +153,20 @@ test('discard needs a reason and hides the record from the pending list', async 
   const pending = (await get('/dlq/records')).json()
   assert.deepEqual(
     pending.records.map((r: { position: { offset: string } }) => r.position.offset),
-    ['2', '3'],
+    ['0', '2', '3'],
   )
 })
 
-test('replay many by filter replays only what matches, and counts the decisions', async () => {
+test('replay many by filter replays only what matches, and counts the decisions', async (t) => {
+  const { service, get, post } = await fixture(t)
+  const discarded = await post('/dlq/records/0/1/discard', { reason: 'garbage from a test producer' })
+  assert.equal(discarded.statusCode, 200)
   const response = await post('/dlq/replay', { event_type: 'user_updated', limit: 10 })
   assert.equal(response.statusCode, 200)
   const result = response.json()
   assert.deepEqual(
     result.replayed.map((r: { from: { offset: string } }) => r.from.offset),
-    ['2'],
+    ['0', '2'],
   )
   assert.deepEqual(result.skipped, [])
   const pending = (await get('/dlq/records')).json()
@@ -159,6 +175,6 @@ test('replay many by filter replays only what matches, and counts the decisions'
     ['user_logout'],
   )
   const metrics = (await service.app.inject({ method: 'GET', url: '/metrics' })).body
-  assert.match(metrics, /grimos_event_consumer_dlq_decisions_total\{decision="replayed",service="event-consumer"\} 3/)
+  assert.match(metrics, /grimos_event_consumer_dlq_decisions_total\{decision="replayed",service="event-consumer"\} 2/)
   assert.match(metrics, /grimos_event_consumer_dlq_decisions_total\{decision="discarded",service="event-consumer"\} 1/)
 })
