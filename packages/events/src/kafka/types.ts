@@ -5,7 +5,7 @@ export interface OutgoingRecord {
   value: Buffer | null
   /** A Map of Buffers is passed through as is (names may be strings or bytes); anything else is converted. */
   headers?: Record<string, Buffer | string> | Map<string | Buffer, Buffer>
-  /** Explicit partition. The client takes it modulo the partition count, so a key's hash may be passed. */
+  /** Explicit partition. The client takes it modulo the partition count (client-internals.ts A6), so a key's hash may be passed. */
   partition?: number
   timestamp?: bigint
 }
