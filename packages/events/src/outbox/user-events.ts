@@ -110,10 +110,11 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
   const publish = async (rows: OutboxRow[]): Promise<void> => {
     const records = []
     for (const row of rows) {
-      // A row written by an older version is validated again: an invalid one fails alone (non-retryable).
+      // The row is input from storage (an older version may have written it): validated here, once, and an
+      // invalid one fails alone (non-retryable).
       const event = validateUserEvent(row.payload)
       const serde = await prepare(row.topic)
-      records.push(toRecord(row.topic, event, await serde.encode(event), row.headers))
+      records.push(toRecord(row.topic, event, await serde.encodeValidated(event), row.headers))
     }
     await producer.send(records)
     for (const row of rows) metrics.published.inc({ event_type: row.eventType, mode: 'outbox', outcome: 'success' })

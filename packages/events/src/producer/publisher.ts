@@ -232,7 +232,7 @@ export class EventPublisher {
   }
 
   async #sendSync(event: UserEvent): Promise<RecordPosition[]> {
-    const record = toRecord(this.options.topic, event, await this.#serde.encode(event))
+    const record = toRecord(this.options.topic, event, await this.#serde.encodeValidated(event))
     return sendWithRetries(
       describe([{ event }]),
       () => this.#syncProducer.send([record]),

@@ -1,6 +1,8 @@
 // Avro in the Confluent wire format for the user-event catalog. Schema ids are resolved once per event type
 // (registering at first use by default) and writer schemas once per id, so after warm-up neither encode
-// nor decode makes an HTTP call. Encode validates first: nothing invalid ever reaches Kafka.
+// nor decode makes an HTTP call. Nothing invalid ever reaches Kafka: `encode` validates first, and
+// `encodeValidated`/`writeValidated` take only what was validated already (`createUserEvent` or
+// `validateUserEvent`), so an event is validated once on its way out.
 import type avro from 'avsc'
 import {
   type AvroRecordSchema,
@@ -146,12 +148,18 @@ export class EventSerde {
     return pending
   }
 
+  /** Validates `event`, then encodes it framed. */
   async encode(event: UserEvent): Promise<Buffer> {
     if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event serde is closed')
-    const valid = validateUserEvent(event, Date.now())
-    const eventType = valid.event_type
+    return this.encodeValidated(validateUserEvent(event, Date.now()))
+  }
+
+  /** Encodes, framed, an event that already passed validation (what `createUserEvent` returns). */
+  async encodeValidated(event: UserEvent): Promise<Buffer> {
+    if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event serde is closed')
+    const eventType = event.event_type
     const id = this.#ids.get(eventType) ?? (await this.schemaIdFor(eventType))
-    return this.#write(avroTypeFor(eventType), id, valid)
+    return this.#write(avroTypeFor(eventType), id, event)
   }
 
   /**
