@@ -24,7 +24,7 @@ interface QueuedDeadLetter {
     partition: number
     key: Buffer | undefined
     value: Buffer | null
-    headers: Record<string, Buffer>
+    headers: Map<string, Buffer>
   }
   resolve: (position: RecordPosition) => void
   reject: (error: unknown) => void
@@ -69,7 +69,7 @@ export class DeadLetterWriter {
       partition,
       key: source.key,
       value: source.value ?? null,
-      headers: Object.fromEntries(headers),
+      headers,
     }
     return new Promise((resolve, reject) => {
       this.#queued.push({ record, resolve, reject })
