@@ -1,4 +1,5 @@
 import { errorClassOf, RETRY_HEADERS } from '../dlq/headers.ts'
+import { messageOf } from '../errors.ts'
 import type { IncomingRecord, OutgoingRecord } from '../kafka/index.ts'
 import { type Backoff, backoffDelay, hasAttemptsLeft } from '../retry/backoff.ts'
 
@@ -105,7 +106,7 @@ export function buildRetryRecord(input: RetryRecordInput): OutgoingRecord {
 }
 
 function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return `${errorClassOf(error)}: ${message}`.slice(0, MAX_ERROR_HEADER)
 }
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Static } from 'typebox'
 import { dependencyOutageOf } from '../dependency.ts'
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 import {
   type CommitPosition,
   type FetchDiscard,
@@ -17,6 +17,7 @@ import {
   type TopicPartition,
 } from '../kafka/index.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
+import { sleep } from '../sleep.ts'
 import { deadLetterSourceOf } from './dead-letter.ts'
 import type { Dispatcher } from './dispatch.ts'
 import { evaluateHealth } from './health.ts'
@@ -411,7 +412,7 @@ export class ConsumerRunner {
           this.#error(error, `reading the retry backlog of ${topic}`)
         }
       }
-      if (byTopic.size > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+      if (byTopic.size > 0) await sleep(delay)
     }
   }
 
@@ -465,7 +466,7 @@ export class ConsumerRunner {
   }
 
   #error(error: unknown, context: string): void {
-    this.#lastError = `${context}: ${error instanceof Error ? error.message : String(error)}`
+    this.#lastError = `${context}: ${messageOf(error)}`
     this.#deps.logger.warn({ err: error, groupId: this.#options.groupId }, context)
   }
 }

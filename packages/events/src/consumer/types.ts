@@ -52,7 +52,7 @@ export interface DeadLetterSink {
   close?(): Promise<void>
 }
 
-export type EventOutcome = 'success' | 'failure' | 'retried' | 'dead_lettered' | 'skipped' | 'duplicate'
+export type { EventOutcome } from '../metrics/consumer.ts'
 
 export interface ConsumerHealth {
   /** The loop runs and is not stalled. */

@@ -8,6 +8,7 @@ import {
   validateUserEvent,
 } from '../catalog/index.ts'
 import type { Database, Queryable } from '../db/index.ts'
+import { messageOf } from '../errors.ts'
 import { KafkaAdmin, KafkaProducer } from '../kafka/index.ts'
 import { libraryLogger } from '../logger.ts'
 import { createProducerMetrics } from '../metrics/producer.ts'
@@ -133,7 +134,7 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
   // The user-events topic and schemas are set up at start-up when Kafka is there; if not, the first publish
   // retries it, so a service starts while the broker is down.
   prepare(options.topic ?? USER_EVENTS_TOPIC).catch((error: unknown) =>
-    logger.warn({ err: (error as Error).message }, 'topic and schemas not ready yet; the relay retries on publish'),
+    logger.warn({ err: messageOf(error) }, 'topic and schemas not ready yet; the relay retries on publish'),
   )
 
   const refreshGauges = async () => {
@@ -141,7 +142,7 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
       metrics.outboxPending.set(await relay.pendingCount())
       metrics.outboxLag.set((await relay.oldestPendingAgeMs()) / 1000)
     } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'could not refresh outbox gauges')
+      logger.warn({ err: messageOf(error) }, 'could not refresh outbox gauges')
     }
   }
   const gaugeTimer = setInterval(refreshGauges, options.gaugeIntervalMs ?? 5_000)

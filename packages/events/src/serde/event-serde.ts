@@ -18,7 +18,7 @@ import {
   validateUserEvent,
 } from '../catalog/index.ts'
 import { validateDecoded } from '../catalog/validate.ts'
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import { type BoundsCheck, BoundsViolation, boundsCheckFor, type DecodeLimits } from './bounds.ts'
 import { type CompatibilityLevel, EventSerdeOptionsSchema, eventSerdeDefaults, registryEnvironment } from './options.ts'
@@ -274,7 +274,7 @@ export class EventSerde {
         error instanceof BoundsViolation ? { schemaId, reason: error.reason, offset: error.offset } : { schemaId }
       throw new GrimError(
         'GRIM_DECODE_FAILED',
-        `cannot decode record with schema id ${schemaId}: ${(error as Error).message}`,
+        `cannot decode record with schema id ${schemaId}: ${messageOf(error)}`,
         { cause: error, details },
       )
     }
@@ -333,7 +333,7 @@ export class EventSerde {
       try {
         reader = { type: compileAvroType(readerSchema), resolvers: new Map() }
       } catch (error) {
-        throw new GrimError('GRIM_CONFIG_INVALID', `the reader schema is not valid Avro: ${(error as Error).message}`, {
+        throw new GrimError('GRIM_CONFIG_INVALID', `the reader schema is not valid Avro: ${messageOf(error)}`, {
           cause: error,
         })
       }
@@ -351,7 +351,7 @@ export class EventSerde {
       } catch (error) {
         throw new GrimError(
           'GRIM_DECODE_FAILED',
-          `reader schema ${reader.type.name} cannot read writer schema id ${schemaId} (${writer.recordName}): ${(error as Error).message}`,
+          `reader schema ${reader.type.name} cannot read writer schema id ${schemaId} (${writer.recordName}): ${messageOf(error)}`,
           { cause: error, details: { schemaId } },
         )
       }
@@ -374,7 +374,7 @@ function compileWriterType(schemaId: number, schema: object): AvroType {
   } catch (error) {
     throw new GrimError(
       'GRIM_DECODE_FAILED',
-      `the registry's schema id ${schemaId} is not valid Avro: ${(error as Error).message}`,
+      `the registry's schema id ${schemaId} is not valid Avro: ${messageOf(error)}`,
       { cause: error, details: { schemaId } },
     )
   }
