@@ -11,11 +11,10 @@ import {
   type CommitPosition,
   type FetchDiscard,
   type IncomingRecord,
-  KafkaAdmin,
   KafkaGroupConsumer,
-  KafkaProducer,
   type TopicPartition,
 } from '../kafka/index.ts'
+import type { KafkaClients } from '../kafka/shared-clients.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
 import { sleep } from '../sleep.ts'
 import { deadLetterSourceOf } from './dead-letter.ts'
@@ -38,6 +37,8 @@ export interface RunnerDeps {
   options: ResolvedConsumerOptions
   dispatcher: Dispatcher
   sink: DeadLetterSink
+  /** Shared with the rest of the process; their owner closes them, the runner closes only its group consumer. */
+  clients: KafkaClients
   metrics: ConsumerMetrics
   outages: OutageMonitor
   logger: Logger
@@ -51,8 +52,7 @@ export class ConsumerRunner {
   readonly #deps: RunnerDeps
   readonly #options: ResolvedConsumerOptions
   readonly #connection: { bootstrapBrokers?: string[]; clientId: string }
-  readonly #admin: KafkaAdmin
-  readonly #producer: KafkaProducer
+  readonly #clients: KafkaClients
   readonly #slots: Slots
   readonly #retryToSource: Map<string, string>
   readonly #pairs = new Map<string, PartitionPair>()
@@ -80,8 +80,7 @@ export class ConsumerRunner {
     this.#deps = deps
     this.#options = deps.options
     this.#connection = { bootstrapBrokers: deps.options.bootstrapBrokers, clientId: deps.options.clientId }
-    this.#admin = new KafkaAdmin(this.#connection)
-    this.#producer = new KafkaProducer(this.#connection)
+    this.#clients = deps.clients
     this.#slots = new Slots(deps.options.concurrency)
     this.#retryToSource = new Map(deps.options.topics.map((topic) => [retryTopicOf(topic), topic]))
     for (const topic of deps.options.topics) {
@@ -96,7 +95,7 @@ export class ConsumerRunner {
       throw new GrimError('GRIM_CLOSED', `consumer ${this.#options.groupId} was already started`)
     this.#state = 'starting'
     try {
-      await ensureRetryTopics(this.#admin, this.#options.topics, this.#options.retryTopicLayout)
+      await ensureRetryTopics(this.#clients.admin, this.#options.topics, this.#options.retryTopicLayout)
       const o = this.#options
       await this.#subscribe()
       this.#state = 'running'
@@ -107,7 +106,7 @@ export class ConsumerRunner {
     } catch (error) {
       this.#state = 'failed'
       this.#lastError = String(error)
-      await this.#closeClients()
+      await this.#closeConsumer()
       throw error
     }
   }
@@ -148,7 +147,7 @@ export class ConsumerRunner {
     const finished = await withTimeout(Promise.all(pairs.map((pair) => pair.revoke())), timeoutMs)
     await this.#commit(pairs)
     this.#clearPairs()
-    await this.#closeClients()
+    await this.#closeConsumer()
     await this.#loop
     this.#state = 'stopped'
     this.#deps.metrics.up.set(0)
@@ -163,14 +162,8 @@ export class ConsumerRunner {
       )
   }
 
-  async #closeClients(): Promise<void> {
-    const results = await Promise.allSettled([
-      this.#consumer?.close(),
-      this.#producer.close(),
-      this.#admin.close(),
-      this.#deps.sink.close?.(),
-    ])
-    for (const result of results) if (result.status === 'rejected') this.#error(result.reason, 'closing a client')
+  async #closeConsumer(): Promise<void> {
+    await this.#consumer?.close().catch((error: unknown) => this.#error(error, 'closing a client'))
   }
 
   /** Joins the group and starts the record loop (at start, and again after the broker came back). */
@@ -370,7 +363,7 @@ export class ConsumerRunner {
       slots: this.#slots,
       metrics,
       produce: async (records) => {
-        await this.#producer.send(records)
+        await this.#clients.producer.send(records)
       },
       deadLetter: async (record, state, failure) => {
         await sink.deadLetter(deadLetterSourceOf(record, state), this.#options.groupId, failure)
@@ -395,7 +388,7 @@ export class ConsumerRunner {
       for (const [topic, topicPairs] of byTopic) {
         try {
           const retryTopic = retryTopicOf(topic)
-          const ends = await this.#admin.partitionOffsets(retryTopic)
+          const ends = await this.#clients.admin.partitionOffsets(retryTopic)
           const partitions = topicPairs.map((pair) => pair.partition)
           const committed = (await this.#consumer?.committed(retryTopic, partitions)) ?? []
           topicPairs.forEach((pair) => {
@@ -453,7 +446,7 @@ export class ConsumerRunner {
 
   async #refreshGauges(): Promise<void> {
     try {
-      await refreshGauges(this.#admin, this.#deps.metrics, this.#options.topics, [...this.#pairs.values()])
+      await refreshGauges(this.#clients.admin, this.#deps.metrics, this.#options.topics, [...this.#pairs.values()])
     } catch (error) {
       this.#error(error, 'refreshing lag and DLQ depth gauges')
     }

@@ -49,7 +49,6 @@ export interface EventDecoder {
 /** Writes a record to `<topic>.dlq`; the dlq's DeadLetterWriter fits. */
 export interface DeadLetterSink {
   deadLetter(source: DeadLetterSourceRecord, consumerGroup: string, failure: DeadLetterFailure): Promise<RecordPosition>
-  close?(): Promise<void>
 }
 
 export type { EventOutcome } from '../metrics/consumer.ts'
