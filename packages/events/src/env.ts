@@ -3,7 +3,7 @@
 // each component's options.ts. Secrets (passwords, tokens) only ever reach the client; they are never logged.
 // docs/configuration.md lists these variables; a test keeps it in step with ENV_VARIABLES.
 import { readFileSync, statSync } from 'node:fs'
-import { GrimError } from './errors.ts'
+import { GrimError, messageOf } from './errors.ts'
 
 export interface EnvVariable {
   name: string
@@ -178,7 +178,7 @@ function pemFile(source: Source, name: string): string | undefined {
     if (!pem.includes('-----BEGIN ')) throw new Error('no PEM block in it')
     return pem
   } catch (error) {
-    throw invalid(name, `names ${path}, which cannot be used: ${(error as Error).message}`, error)
+    throw invalid(name, `names ${path}, which cannot be used: ${messageOf(error)}`, error)
   }
 }
 

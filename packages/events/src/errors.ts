@@ -177,7 +177,12 @@ export function isGrimError(error: unknown): error is GrimError {
 /** `error` itself when it is ours; anything else wrapped (as its cause) under `code`. */
 export function asGrimError(error: unknown, code: GrimErrorCode): GrimError {
   if (isGrimError(error)) return error
-  return new GrimError(code, error instanceof Error ? error.message : String(error), { cause: error })
+  return new GrimError(code, messageOf(error), { cause: error })
+}
+
+/** The message of anything thrown: an Error's own, else the value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 /** Whether to try again: a GrimError says so itself; anything unknown is assumed transient. */

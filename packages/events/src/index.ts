@@ -64,6 +64,7 @@ export { EventValidationError, errorCatalogue, GrimError, isGrimError, isRetryab
 // Kafka (our wrapper, for tools and tests that need raw access).
 export type { IncomingRecord, OutgoingRecord, PartitionOffsets, RecordPosition } from './kafka/index.ts'
 export { KafkaAdmin, KafkaGroupConsumer, KafkaProducer } from './kafka/index.ts'
+export { type KafkaClients, openKafkaClients } from './kafka/shared-clients.ts'
 // Metrics.
 export { defaultRegistry } from './metrics/registry.ts'
 // Outbox.

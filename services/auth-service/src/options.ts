@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { USER_EVENTS_TOPIC } from '@grimos/events'
 import { loadEnvConfig, serviceEnvFields } from '@grimos/service-kit'
 import { type Static, Type } from 'typebox'
 import type { UserEventSettings } from './events.ts'
@@ -50,7 +51,7 @@ export const authEnvDefaults = {
   LOGIN_RATE_LIMIT_WINDOW_MS: 60_000,
   BODY_LIMIT_BYTES: 16 * 1024,
   TRUST_PROXY: false,
-  USER_EVENTS_TOPIC: 'grimos.user-events',
+  USER_EVENTS_TOPIC,
   EVENT_PUBLISHING: 'on' as const,
 } satisfies Partial<Static<typeof AuthEnvSchema>>
 
@@ -76,7 +77,7 @@ export interface AuthSettings {
   trustProxy: boolean
   /** With no mailer, outside production the verification token is returned to the caller. */
   exposeVerificationToken: boolean
-  /** Default: `grimos.user-events`, publishing on. */
+  /** Default: USER_EVENTS_TOPIC of @grimos/events, publishing on. */
   userEvents?: UserEventSettings
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { USER_EVENTS_TOPIC } from '@grimos/events'
 import { ConfigError, loadEnvConfig, serviceEnvFields } from '@grimos/service-kit'
 import { type Static, Type } from 'typebox'
 
@@ -35,7 +36,7 @@ export const serviceConfigDefaults: Partial<ServiceConfig> = {
   PORT: 3002,
   LOG_LEVEL: 'info',
   DATABASE_SCHEMA: 'public',
-  USER_EVENTS_TOPIC: 'grimos.user-events',
+  USER_EVENTS_TOPIC,
   CONSUMER_GROUP_ID: 'grimos-event-consumer',
   SHUTDOWN_TIMEOUT_MS: 20_000,
 }

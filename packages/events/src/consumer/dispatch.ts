@@ -5,10 +5,12 @@
 import type { UserEvent } from '../catalog/index.ts'
 import type { ProcessedEventStore } from '../dedupe/index.ts'
 import { type Dependency, dependencyOutageOf } from '../dependency.ts'
+import type { DeadLetterFailure } from '../dlq/headers.ts'
 import { GrimError, isGrimError, isRetryable } from '../errors.ts'
 import type { IncomingRecord } from '../kafka/index.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
 import type { Backoff } from '../retry/backoff.ts'
+import { sleep } from '../sleep.ts'
 import type { OutageMonitor } from './outage.ts'
 import type { HandlerRegistry } from './registry.ts'
 import { decideRetry, withoutRetryHeaders } from './retry-topic.ts'
@@ -16,17 +18,10 @@ import type { EventDecoder, EventHandler, EventProcessingResult, HandledRecord, 
 
 export type DeadLetterReason = 'undecodable' | 'invalid' | 'unhandled' | 'not_retryable' | 'retries_exhausted'
 
-export interface Failure {
-  error: unknown
-  attempts: number
-  firstFailureAt: Date
-  lastFailureAt: Date
-}
-
 export type DispatchResult =
   | { kind: 'done'; outcome: 'success' | 'duplicate' | 'skipped'; eventType: string }
-  | { kind: 'retry'; eventType: string; delayMs: number; failure: Failure }
-  | { kind: 'dead-letter'; eventType: string; reason: DeadLetterReason; failure: Failure }
+  | { kind: 'retry'; eventType: string; delayMs: number; failure: DeadLetterFailure }
+  | { kind: 'dead-letter'; eventType: string; reason: DeadLetterReason; failure: DeadLetterFailure }
   /** Revoked or stopping while waiting to retry: nothing is final, the record will be delivered again. */
   | { kind: 'abandoned' }
 
@@ -240,20 +235,4 @@ class HandledRecordView implements HandledRecord {
     this.#headers ??= withoutRetryHeaders(this.#record.headers)
     return this.#headers
   }
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false)
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer)
-      resolve(false)
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(true)
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }

@@ -1,3 +1,6 @@
+import type { Logger } from 'pino'
+import type { FetchDiscard } from '../kafka/index.ts'
+import type { ConsumerMetrics } from '../metrics/consumer.ts'
 import type { OutageInfo } from './outage.ts'
 import type { ConsumerHealth } from './types.ts'
 
@@ -54,4 +57,24 @@ export function evaluateHealth(input: HealthInputs): ConsumerHealth {
       ...(notReadyReason === undefined ? {} : { notReadyReason }),
     },
   }
+}
+
+/** Counts and logs fetched data the fetch guard threw away (kafka/fetch-guard.ts); it is fetched again. */
+export function reportFetchDiscard(
+  { topic, partition, fetchedFrom, reason, expected }: FetchDiscard,
+  deps: { metrics: ConsumerMetrics; logger: Logger },
+  groupId: string,
+): void {
+  deps.metrics.fetchDiscards.inc({ reason })
+  const fields = { groupId, topic, partition, fetchedFrom, expected }
+  if (reason === 'stale')
+    deps.logger.info(
+      fields,
+      'dropped records fetched for a position the consumer had left (a rejoin reset it); they are read again',
+    )
+  else
+    deps.logger.warn(
+      fields,
+      'first records after a position reset skipped offsets; reading again from the reset offset',
+    )
 }

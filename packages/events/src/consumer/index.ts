@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client'
 import type { UserEventType } from '../catalog/index.ts'
 import { InMemoryProcessedEventStore, type ProcessedEventStore } from '../dedupe/index.ts'
 import { DeadLetterWriter } from '../dlq/writer.ts'
+import { holdKafkaClients, type KafkaClients } from '../kafka/shared-clients.ts'
 import { createConsumerMetrics } from '../metrics/consumer.ts'
 import { defaultRegistry } from '../metrics/registry.ts'
 import { resolveOptions } from '../options.ts'
@@ -48,8 +49,13 @@ export interface EventConsumerOptions
   serde?: EventDecoder
   /** Where processed event ids are kept; default in memory; `false` turns dedupe off. */
   dedupe?: ProcessedEventStore | false
-  /** Default a DeadLetterWriter (`<topic>.dlq`, created when missing). */
+  /** Default a DeadLetterWriter (`<topic>.dlq`, created when missing). One given here is the caller's to close. */
   deadLetters?: DeadLetterSink
+  /**
+   * A producer and an admin to share with the rest of the process (e.g. a DeadLetterQueue); the caller closes
+   * them. By default the consumer opens a pair of its own, used by the runner and its dead-letter writer.
+   */
+  kafka?: KafkaClients
   /** Default prom-client's global registry. */
   metricsRegistry?: Registry
   logger?: Logger
@@ -65,7 +71,7 @@ export interface EventConsumer {
 }
 
 export function createEventConsumer(input: EventConsumerOptions): EventConsumer {
-  const { serde, dedupe, deadLetters, metricsRegistry, logger, ...data } = input
+  const { serde, dedupe, deadLetters, kafka, metricsRegistry, logger, ...data } = input
   const options = resolveOptions('EventConsumer', ConsumerOptionsSchema, consumerDefaults, {
     ...data,
     retry: { ...consumerDefaults.retry, ...data.retry },
@@ -88,24 +94,45 @@ export function createEventConsumer(input: EventConsumerOptions): EventConsumer 
     metrics,
     outages,
   })
+  const clients = holdKafkaClients(kafka, connection)
+  const ownWriter = deadLetters ? undefined : new DeadLetterWriter({ connection, clients })
   const runner = new ConsumerRunner({
     options,
     dispatcher,
-    sink: deadLetters ?? new DeadLetterWriter({ connection }),
+    sink: deadLetters ?? (ownWriter as DeadLetterWriter),
+    clients,
     metrics,
     outages,
     logger: log,
   })
+  // Only what was created here is ours to close; injected collaborators belong to the caller.
+  let closing: Promise<void> | undefined
+  const closeOwn = () => {
+    closing ??= (async () => {
+      const results = await Promise.allSettled([ownWriter?.close(), clients.release()])
+      if (!serde) await (decoder as EventSerde).close()
+      for (const result of results)
+        if (result.status === 'rejected') log.error({ err: result.reason }, 'closing a Kafka client failed')
+    })()
+    return closing
+  }
   return {
     groupId: options.groupId,
     registerHandler: (eventType, handler, handlerOptions) => registry.register(eventType, handler, handlerOptions),
-    start: () => runner.start(),
+    start: async () => {
+      try {
+        await runner.start()
+      } catch (error) {
+        // A runner starts once: what it would have used is closed now.
+        await closeOwn()
+        throw error
+      }
+    },
     stop: async (stopOptions) => {
       try {
         await runner.stop(stopOptions)
       } finally {
-        // Only what we created here is ours to close; injected collaborators belong to the caller.
-        if (!serde) await (decoder as EventSerde).close()
+        await closeOwn()
       }
     },
     health: () => runner.health(),

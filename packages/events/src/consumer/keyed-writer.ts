@@ -2,7 +2,7 @@
 // for the retry topic, chained per key so a key's records land in the order they were handed over.
 import { type Dependency, dependencyOutageOf } from '../dependency.ts'
 import type { OutgoingRecord } from '../kafka/index.ts'
-import { sleep } from './dispatch.ts'
+import { sleep } from '../sleep.ts'
 import type { OutageMonitor } from './outage.ts'
 
 export interface KeyedWriterDeps {

@@ -3,6 +3,9 @@
 // the lowest offset still unfinished, or one past the highest seen when all are done. Offsets arrive in
 // increasing order per partition, so a queue in arrival order finds that lowest one in amortised O(1).
 
+import type { CommitPosition } from '../kafka/index.ts'
+import { retryTopicOf } from './options.ts'
+
 export class PartitionOffsetTracker {
   readonly #queue: bigint[] = []
   #head = 0
@@ -69,4 +72,32 @@ export class PartitionOffsetTracker {
   get committed(): bigint | undefined {
     return this.#committed
   }
+}
+
+/** A partition's two trackers: its main topic's and its retry topic's (a PartitionPair fits). */
+export interface TrackedPartition {
+  topic: string
+  partition: number
+  main: PartitionOffsetTracker
+  retry: PartitionOffsetTracker
+}
+
+/** The positions that moved since the last commit, and what marks them committed once the commit succeeded. */
+export function finishedPositions(partitions: TrackedPartition[]): {
+  positions: CommitPosition[]
+  marks: (() => void)[]
+} {
+  const positions: CommitPosition[] = []
+  const marks: (() => void)[] = []
+  for (const pair of partitions)
+    for (const [topic, tracker] of [
+      [pair.topic, pair.main],
+      [retryTopicOf(pair.topic), pair.retry],
+    ] as const) {
+      const offset = tracker.uncommitted
+      if (offset === undefined) continue
+      positions.push({ topic, partition: pair.partition, offset, leaderEpoch: -1 })
+      marks.push(() => tracker.markCommitted(offset))
+    }
+  return { positions, marks }
 }

@@ -4,6 +4,7 @@
 // is what those waits share: the health and metrics of the outage, and the wake-up when one record gets through.
 import type { Logger } from 'pino'
 import type { Dependency } from '../dependency.ts'
+import { messageOf } from '../errors.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
 
 export interface OutageBackoff {
@@ -120,6 +121,6 @@ export class OutageMonitor {
 
 function describe(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return typeof code === 'string' ? `${code}: ${message}` : message
 }

@@ -2,9 +2,11 @@
 // same-numbered retry-topic partition (the retry lane, retry-lane.ts), which the co-partitioned assignment gives
 // to the same member. Records of one key run one at a time, in order; different keys run in parallel (bounded
 // by the shared slots). The design, terms and diagrams: docs/consumer.md.
+
+import type { DeadLetterFailure } from '../dlq/headers.ts'
 import type { IncomingRecord, OutgoingRecord } from '../kafka/index.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
-import type { DeadLetterReason, Dispatcher, DispatchResult, Failure } from './dispatch.ts'
+import type { DeadLetterReason, Dispatcher, DispatchResult } from './dispatch.ts'
 import { KeyedWriter } from './keyed-writer.ts'
 import { PartitionOffsetTracker } from './offsets.ts'
 import type { OutageMonitor } from './outage.ts'
@@ -29,7 +31,7 @@ export interface PairDeps {
   metrics: ConsumerMetrics
   /** Produces the records in order; resolves once acknowledged, throws when the broker refused. */
   produce(records: OutgoingRecord[]): Promise<void>
-  deadLetter(record: IncomingRecord, state: RetryState | undefined, failure: Failure): Promise<void>
+  deadLetter(record: IncomingRecord, state: RetryState | undefined, failure: DeadLetterFailure): Promise<void>
   /** Called whenever a record's outcome became final, or a background step failed. */
   onProgress(): void
   onError(error: unknown, context: string): void
@@ -308,7 +310,7 @@ export class PartitionPair {
   async #deadLetter(
     record: IncomingRecord,
     state: RetryState | undefined,
-    failure: Failure,
+    failure: DeadLetterFailure,
     reason: DeadLetterReason,
   ): Promise<boolean> {
     const written = await this.#writer.persist('writing to the dead-letter topic', () =>

@@ -3,7 +3,7 @@
 // barrier, and the key's records queued behind it are re-forwarded after it. The design, terms and diagrams:
 // docs/consumer.md, "The retry lane" and "Parking and barriers".
 import type { IncomingRecord } from '../kafka/index.ts'
-import { sleep } from './dispatch.ts'
+import { sleep } from '../sleep.ts'
 import type { KeyedWriter } from './keyed-writer.ts'
 import type { PartitionOffsetTracker } from './offsets.ts'
 import { type KeyParking, keyOf } from './parking.ts'

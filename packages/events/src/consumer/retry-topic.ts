@@ -1,4 +1,5 @@
 import { errorClassOf, RETRY_HEADERS } from '../dlq/headers.ts'
+import { messageOf } from '../errors.ts'
 import type { IncomingRecord, OutgoingRecord } from '../kafka/index.ts'
 import { type Backoff, backoffDelay, hasAttemptsLeft } from '../retry/backoff.ts'
 
@@ -78,19 +79,21 @@ export interface RetryRecordInput {
 
 /** Same key, value and original headers, on the same partition number, plus the retry headers. */
 export function buildRetryRecord(input: RetryRecordInput): OutgoingRecord {
-  const headers: Record<string, Buffer | string> = Object.fromEntries(withoutRetryHeaders(input.record.headers))
+  // A fresh Map of Buffers: the form the client sends as is.
+  const headers = withoutRetryHeaders(input.record.headers)
+  const set = (name: string, value: string) => headers.set(name, Buffer.from(value))
   const { state } = input
-  headers[RETRY_HEADERS.dueAt] = String(state.dueAt)
-  headers[RETRY_HEADERS.attempt] = String(state.attempt)
-  if (state.firstFailureAt) headers[RETRY_HEADERS.firstFailureAt] = state.firstFailureAt.toISOString()
-  headers[RETRY_HEADERS.originalTopic] = state.originalTopic
-  headers[RETRY_HEADERS.originalPartition] = String(state.originalPartition)
-  headers[RETRY_HEADERS.originalOffset] = String(state.originalOffset)
+  set(RETRY_HEADERS.dueAt, String(state.dueAt))
+  set(RETRY_HEADERS.attempt, String(state.attempt))
+  if (state.firstFailureAt) set(RETRY_HEADERS.firstFailureAt, state.firstFailureAt.toISOString())
+  set(RETRY_HEADERS.originalTopic, state.originalTopic)
+  set(RETRY_HEADERS.originalPartition, String(state.originalPartition))
+  set(RETRY_HEADERS.originalOffset, String(state.originalOffset))
   const lastError = input.lastError ?? input.record.headers.get(RETRY_HEADERS.lastError)
-  if (lastError !== undefined)
-    headers[RETRY_HEADERS.lastError] = Buffer.isBuffer(lastError) ? lastError : describeError(lastError)
-  headers[RETRY_TOKEN_HEADER] = input.token
-  headers[RETRY_GROUP_HEADER] = input.groupId
+  if (Buffer.isBuffer(lastError)) headers.set(RETRY_HEADERS.lastError, lastError)
+  else if (lastError !== undefined) set(RETRY_HEADERS.lastError, describeError(lastError))
+  set(RETRY_TOKEN_HEADER, input.token)
+  set(RETRY_GROUP_HEADER, input.groupId)
   return {
     topic: input.retryTopic,
     partition: input.record.partition,
@@ -103,7 +106,7 @@ export function buildRetryRecord(input: RetryRecordInput): OutgoingRecord {
 }
 
 function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return `${errorClassOf(error)}: ${message}`.slice(0, MAX_ERROR_HEADER)
 }
 

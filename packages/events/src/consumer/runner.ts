@@ -6,30 +6,23 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { Static } from 'typebox'
 import { dependencyOutageOf } from '../dependency.ts'
-import { GrimError } from '../errors.ts'
-import {
-  type CommitPosition,
-  type FetchDiscard,
-  type IncomingRecord,
-  KafkaAdmin,
-  KafkaGroupConsumer,
-  KafkaProducer,
-  type TopicPartition,
-} from '../kafka/index.ts'
+import { GrimError, messageOf } from '../errors.ts'
+import { type IncomingRecord, KafkaGroupConsumer, type TopicPartition } from '../kafka/index.ts'
+import type { KafkaClients } from '../kafka/shared-clients.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
+import { withTimeout } from '../sleep.ts'
+import { backpressure } from './backpressure.ts'
 import { deadLetterSourceOf } from './dead-letter.ts'
 import type { Dispatcher } from './dispatch.ts'
-import { evaluateHealth } from './health.ts'
+import { evaluateHealth, reportFetchDiscard } from './health.ts'
+import { finishedPositions } from './offsets.ts'
 import { type ConsumerOptionsSchema, retryTopicOf } from './options.ts'
 import type { OutageMonitor } from './outage.ts'
 import { PartitionPair } from './pair.ts'
 import { rejoinAfterOutage } from './reconnect.ts'
 import { Slots } from './slots.ts'
-import { ensureRetryTopics, refreshGauges } from './topics.ts'
+import { ensureRetryTopics, gateAfterAssignment, refreshGauges } from './topics.ts'
 import type { ConsumerHealth, DeadLetterSink } from './types.ts'
-
-/** How many offsets (finished or not) may sit behind a commit position, per allowed buffered record. */
-const SPAN_FACTOR = 20
 
 export type ResolvedConsumerOptions = Static<typeof ConsumerOptionsSchema>
 
@@ -37,6 +30,8 @@ export interface RunnerDeps {
   options: ResolvedConsumerOptions
   dispatcher: Dispatcher
   sink: DeadLetterSink
+  /** Shared with the rest of the process; their owner closes them, the runner closes only its group consumer. */
+  clients: KafkaClients
   metrics: ConsumerMetrics
   outages: OutageMonitor
   logger: Logger
@@ -50,8 +45,7 @@ export class ConsumerRunner {
   readonly #deps: RunnerDeps
   readonly #options: ResolvedConsumerOptions
   readonly #connection: { bootstrapBrokers?: string[]; clientId: string }
-  readonly #admin: KafkaAdmin
-  readonly #producer: KafkaProducer
+  readonly #clients: KafkaClients
   readonly #slots: Slots
   readonly #retryToSource: Map<string, string>
   readonly #pairs = new Map<string, PartitionPair>()
@@ -79,8 +73,7 @@ export class ConsumerRunner {
     this.#deps = deps
     this.#options = deps.options
     this.#connection = { bootstrapBrokers: deps.options.bootstrapBrokers, clientId: deps.options.clientId }
-    this.#admin = new KafkaAdmin(this.#connection)
-    this.#producer = new KafkaProducer(this.#connection)
+    this.#clients = deps.clients
     this.#slots = new Slots(deps.options.concurrency)
     this.#retryToSource = new Map(deps.options.topics.map((topic) => [retryTopicOf(topic), topic]))
     for (const topic of deps.options.topics) {
@@ -95,7 +88,7 @@ export class ConsumerRunner {
       throw new GrimError('GRIM_CLOSED', `consumer ${this.#options.groupId} was already started`)
     this.#state = 'starting'
     try {
-      await ensureRetryTopics(this.#admin, this.#options.topics, this.#options.retryTopicLayout)
+      await ensureRetryTopics(this.#clients.admin, this.#options.topics, this.#options.retryTopicLayout)
       const o = this.#options
       await this.#subscribe()
       this.#state = 'running'
@@ -106,7 +99,7 @@ export class ConsumerRunner {
     } catch (error) {
       this.#state = 'failed'
       this.#lastError = String(error)
-      await this.#closeClients()
+      await this.#closeConsumer()
       throw error
     }
   }
@@ -147,7 +140,7 @@ export class ConsumerRunner {
     const finished = await withTimeout(Promise.all(pairs.map((pair) => pair.revoke())), timeoutMs)
     await this.#commit(pairs)
     this.#clearPairs()
-    await this.#closeClients()
+    await this.#closeConsumer()
     await this.#loop
     this.#state = 'stopped'
     this.#deps.metrics.up.set(0)
@@ -162,14 +155,8 @@ export class ConsumerRunner {
       )
   }
 
-  async #closeClients(): Promise<void> {
-    const results = await Promise.allSettled([
-      this.#consumer?.close(),
-      this.#producer.close(),
-      this.#admin.close(),
-      this.#deps.sink.close?.(),
-    ])
-    for (const result of results) if (result.status === 'rejected') this.#error(result.reason, 'closing a client')
+  async #closeConsumer(): Promise<void> {
+    await this.#consumer?.close().catch((error: unknown) => this.#error(error, 'closing a client'))
   }
 
   /** Joins the group and starts the record loop (at start, and again after the broker came back). */
@@ -182,7 +169,7 @@ export class ConsumerRunner {
       sessionTimeoutMs: o.sessionTimeoutMs,
       heartbeatIntervalMs: o.heartbeatIntervalMs,
       coPartitioned: true,
-      onFetchDiscarded: (discard) => this.#fetchDiscarded(discard),
+      onFetchDiscarded: (discard) => reportFetchDiscard(discard, this.#deps, o.groupId),
     })
     this.#consumer = consumer
     const loop = Promise.withResolvers<void>()
@@ -277,45 +264,13 @@ export class ConsumerRunner {
     this.#backpressure()
   }
 
-  #fetchDiscarded({ topic, partition, fetchedFrom, reason, expected }: FetchDiscard): void {
-    this.#deps.metrics.fetchDiscards.inc({ reason })
-    const fields = { groupId: this.#options.groupId, topic, partition, fetchedFrom, expected }
-    if (reason === 'stale')
-      this.#deps.logger.info(
-        fields,
-        'dropped records fetched for a position the consumer had left (a rejoin reset it); they are read again',
-      )
-    else
-      this.#deps.logger.warn(
-        fields,
-        'first records after a position reset skipped offsets; reading again from the reset offset',
-      )
-  }
-
   #backpressure(): void {
-    let buffered = 0
-    let span = 0
-    let gated = false
-    for (const pair of this.#pairs.values()) {
-      buffered += pair.pending
-      span += pair.span
-      gated ||= pair.gated
-    }
-    // Finished offsets behind an unfinished one cost a few bytes each: allow many more of them than of records.
-    const over = buffered > this.#options.maxBufferedRecords || span > this.#options.maxBufferedRecords * SPAN_FACTOR
-    // A gated pair waits for its retry partition to be read: pausing then could wait forever.
-    if (!this.#paused && over && !gated) {
-      this.#paused = true
-      this.#consumer?.pause()
-    } else if (
-      this.#paused &&
-      buffered <= this.#options.maxBufferedRecords / 2 &&
-      span <= (this.#options.maxBufferedRecords * SPAN_FACTOR) / 2 &&
-      this.#state === 'running'
-    ) {
-      this.#paused = false
-      this.#consumer?.resume()
-    }
+    const { maxBufferedRecords } = this.#options
+    const change = backpressure(this.#pairs.values(), this.#paused, maxBufferedRecords, this.#state === 'running')
+    if (change === undefined) return
+    this.#paused = change === 'pause'
+    if (this.#paused) this.#consumer?.pause()
+    else this.#consumer?.resume()
   }
 
   #onAssign(partitions: TopicPartition[], generation: number): void {
@@ -335,7 +290,14 @@ export class ConsumerRunner {
       if (route) route.pairs[partition] = pair
       created.push(pair)
     }
-    void this.#gate(created, generation)
+    void gateAfterAssignment(created, {
+      admin: this.#clients.admin,
+      consumer: () => this.#consumer,
+      fromBeginning: this.#options.fromBeginning,
+      logger: this.#deps.logger,
+      wanted: () => generation === this.#generation,
+      onError: (error, context) => this.#error(error, context),
+    })
     this.#paused = false
     if (this.#state === 'running' || this.#state === 'starting' || this.#state === 'reconnecting')
       this.#consumer?.resume()
@@ -369,7 +331,7 @@ export class ConsumerRunner {
       slots: this.#slots,
       metrics,
       produce: async (records) => {
-        await this.#producer.send(records)
+        await this.#clients.producer.send(records)
       },
       deadLetter: async (record, state, failure) => {
         await sink.deadLetter(deadLetterSourceOf(record, state), this.#options.groupId, failure)
@@ -384,37 +346,6 @@ export class ConsumerRunner {
     })
   }
 
-  /**
-   * Finds which retry partitions still hold records from before this assignment, and gates each new pair's main
-   * partition until they are read (docs/consumer.md, "The gate after an assignment").
-   */
-  async #gate(pairs: PartitionPair[], generation: number): Promise<void> {
-    const byTopic = Map.groupBy(pairs, (pair) => pair.topic)
-    for (let delay = 200; byTopic.size > 0 && generation === this.#generation; delay = Math.min(delay * 2, 5_000)) {
-      for (const [topic, topicPairs] of byTopic) {
-        try {
-          const retryTopic = retryTopicOf(topic)
-          const ends = await this.#admin.partitionOffsets(retryTopic)
-          const partitions = topicPairs.map((pair) => pair.partition)
-          const committed = (await this.#consumer?.committed(retryTopic, partitions)) ?? []
-          topicPairs.forEach((pair) => {
-            const end = ends.find((e) => e.partition === pair.partition)
-            const commit = committed[pair.partition] ?? -1n
-            const start = commit >= 0n ? commit : this.#options.fromBeginning ? (end?.low ?? 0n) : (end?.high ?? 0n)
-            const from = end && start < end.low ? end.low : start
-            const lastPending = end && end.high > from ? end.high - 1n : undefined
-            this.#deps.logger.debug({ topic, partition: pair.partition, from, lastPending }, 'retry backlog')
-            pair.gateUntil(lastPending)
-          })
-          byTopic.delete(topic)
-        } catch (error) {
-          this.#error(error, `reading the retry backlog of ${topic}`)
-        }
-      }
-      if (byTopic.size > 0) await new Promise((resolve) => setTimeout(resolve, delay))
-    }
-  }
-
   #tick(): void {
     this.#commit([...this.#pairs.values()]).catch((error) => this.#error(error, 'committing offsets'))
     const pairs = [...this.#pairs.values()]
@@ -426,18 +357,7 @@ export class ConsumerRunner {
     const run = async () => {
       const consumer = this.#consumer
       if (!consumer) return
-      const positions: CommitPosition[] = []
-      const marks: (() => void)[] = []
-      for (const pair of pairs)
-        for (const [topic, tracker] of [
-          [pair.topic, pair.main],
-          [retryTopicOf(pair.topic), pair.retry],
-        ] as const) {
-          const offset = tracker.uncommitted
-          if (offset === undefined) continue
-          positions.push({ topic, partition: pair.partition, offset, leaderEpoch: -1 })
-          marks.push(() => tracker.markCommitted(offset))
-        }
+      const { positions, marks } = finishedPositions(pairs)
       if (positions.length === 0) return
       try {
         await consumer.commit(positions)
@@ -452,7 +372,7 @@ export class ConsumerRunner {
 
   async #refreshGauges(): Promise<void> {
     try {
-      await refreshGauges(this.#admin, this.#deps.metrics, this.#options.topics, [...this.#pairs.values()])
+      await refreshGauges(this.#clients.admin, this.#deps.metrics, this.#options.topics, [...this.#pairs.values()])
     } catch (error) {
       this.#error(error, 'refreshing lag and DLQ depth gauges')
     }
@@ -465,20 +385,7 @@ export class ConsumerRunner {
   }
 
   #error(error: unknown, context: string): void {
-    this.#lastError = `${context}: ${error instanceof Error ? error.message : String(error)}`
+    this.#lastError = `${context}: ${messageOf(error)}`
     this.#deps.logger.warn({ err: error, groupId: this.#options.groupId }, context)
-  }
-}
-
-/** True when `work` settled within `ms`. */
-async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms)
-  })
-  try {
-    return await Promise.race([work.then(() => true), timeout])
-  } finally {
-    clearTimeout(timer)
   }
 }

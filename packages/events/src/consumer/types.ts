@@ -49,10 +49,9 @@ export interface EventDecoder {
 /** Writes a record to `<topic>.dlq`; the dlq's DeadLetterWriter fits. */
 export interface DeadLetterSink {
   deadLetter(source: DeadLetterSourceRecord, consumerGroup: string, failure: DeadLetterFailure): Promise<RecordPosition>
-  close?(): Promise<void>
 }
 
-export type EventOutcome = 'success' | 'failure' | 'retried' | 'dead_lettered' | 'skipped' | 'duplicate'
+export type { EventOutcome } from '../metrics/consumer.ts'
 
 export interface ConsumerHealth {
   /** The loop runs and is not stalled. */

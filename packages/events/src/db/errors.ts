@@ -1,4 +1,4 @@
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 
 // SQLSTATE classes that mean "try again later": connection exceptions (08), transaction rollbacks such as
 // serialization failures and deadlocks (40), insufficient resources (53), operator intervention like a server
@@ -35,7 +35,7 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 export function databaseError(error: unknown): unknown {
   if (!isDatabaseUnreachable(error)) return error
   const code = (error as { code?: string }).code
-  return new GrimError('GRIM_DATABASE_UNAVAILABLE', `database unavailable: ${(error as Error).message}`, {
+  return new GrimError('GRIM_DATABASE_UNAVAILABLE', `database unavailable: ${messageOf(error)}`, {
     cause: error,
     details: code === undefined ? {} : { driverCode: code },
   })

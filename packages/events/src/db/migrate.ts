@@ -1,4 +1,4 @@
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 import { advisoryKeySql } from './advisory.ts'
 import { isTransientDatabaseError } from './errors.ts'
 import type { Database, Migration, Queryable } from './types.ts'
@@ -51,7 +51,7 @@ export async function migrate(
     } catch (error) {
       throw new GrimError(
         'GRIM_DATABASE_FAILED',
-        `migration ${migration.id} failed and was rolled back: ${(error as Error).message}`,
+        `migration ${migration.id} failed and was rolled back: ${messageOf(error)}`,
         {
           cause: error,
           retryable: isTransientDatabaseError(error),

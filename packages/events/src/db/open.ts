@@ -1,5 +1,5 @@
 import { eventsEnv } from '../env.ts'
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import { DatabaseOptionsSchema, databaseDefaults } from './options.ts'
 import { openPglite } from './pglite.ts'
@@ -27,7 +27,7 @@ export async function openDatabase(options?: DatabaseOptions): Promise<Database>
       : await openPglite(resolved.dataDir, resolved.schema)
   } catch (error) {
     const where = resolved.url ? `PostgreSQL at ${redact(resolved.url)}` : `PGlite in ${resolved.dataDir ?? 'memory'}`
-    throw new GrimError('GRIM_DATABASE_FAILED', `opening ${where} failed: ${(error as Error).message}`, {
+    throw new GrimError('GRIM_DATABASE_FAILED', `opening ${where} failed: ${messageOf(error)}`, {
       cause: error,
     })
   }

@@ -1,12 +1,6 @@
 import { GrimError } from '../errors.ts'
-import {
-  type ConnectionOptions,
-  type IncomingRecord,
-  KafkaAdmin,
-  KafkaProducer,
-  KafkaRangeReader,
-  type PartitionRange,
-} from '../kafka/index.ts'
+import { type ConnectionOptions, type IncomingRecord, KafkaRangeReader, type PartitionRange } from '../kafka/index.ts'
+import { type HeldKafkaClients, holdKafkaClients, type KafkaClients } from '../kafka/shared-clients.ts'
 import { resolveOptions } from '../options.ts'
 import { readDeadLetterInfo } from './headers.ts'
 import { DeadLetterQueueOptionsSchema, deadLetterQueueDefaults, requireDlqTopic, statusTopicOf } from './options.ts'
@@ -43,6 +37,8 @@ export interface DeadLetterQueueOptions {
   maxReplays?: number
   decoder?: DeadLetterDecoder
   observer?: DeadLetterObserver
+  /** A producer and an admin shared with the rest of the process; the caller closes them. Default: its own. */
+  clients?: KafkaClients
 }
 
 const DEFAULT_PAGE = 100
@@ -63,25 +59,23 @@ export class DeadLetterQueue {
   readonly #maxReplays: number
   readonly #decoder: DeadLetterDecoder | undefined
   readonly #observer: DeadLetterObserver | undefined
-  readonly #admin: KafkaAdmin
-  readonly #producer: KafkaProducer
+  readonly #clients: HeldKafkaClients
   readonly #reader: KafkaRangeReader
   readonly #status: DeadLetterStatusStore
 
   constructor(options: DeadLetterQueueOptions) {
-    const { decoder, observer, ...data } = options
+    const { decoder, observer, clients, ...data } = options
     const resolved = resolveOptions('DeadLetterQueue', DeadLetterQueueOptionsSchema, deadLetterQueueDefaults, data)
     this.topic = requireDlqTopic(resolved)
     this.#sourceTopic = resolved.sourceTopic
     this.#maxReplays = resolved.maxReplays
     this.#decoder = decoder
     this.#observer = observer
-    this.#admin = new KafkaAdmin(resolved.connection)
-    this.#producer = new KafkaProducer(resolved.connection)
+    this.#clients = holdKafkaClients(clients, resolved.connection)
     this.#reader = new KafkaRangeReader(resolved.connection)
     this.#status = new DeadLetterStatusStore(resolved.statusTopic ?? statusTopicOf(this.topic), {
-      admin: this.#admin,
-      producer: this.#producer,
+      admin: this.#clients.admin,
+      producer: this.#clients.producer,
       reader: this.#reader,
     })
   }
@@ -159,7 +153,7 @@ export class DeadLetterQueue {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#reader.close(), this.#producer.close(), this.#admin.close()])
+    await Promise.all([this.#reader.close(), this.#clients.release()])
   }
 
   async #replayFound(
@@ -175,7 +169,7 @@ export class DeadLetterQueue {
     const originalTopic = requireOriginalTopic(where, info, this.#sourceTopic)
     const replayCount = replaysSoFar(info, status) + 1
     const at = new Date()
-    const [to] = await this.#producer.send([buildReplayRecord(raw, originalTopic, replayCount, at)])
+    const [to] = await this.#clients.producer.send([buildReplayRecord(raw, originalTopic, replayCount, at)])
     if (!to) throw new GrimError('GRIM_PUBLISH_FAILED', `the broker acknowledged ${originalTopic} without an offset`)
     // Written after the send: a crash in between leaves the record pending, and a second replay is then
     // absorbed by the consumer's event_id dedupe rather than lost.
@@ -192,8 +186,8 @@ export class DeadLetterQueue {
 
   /** Offsets to read now: from the cursor (or the log start) up to the high watermark captured here. */
   async #ranges(cursor: Map<number, bigint>): Promise<PartitionRange[]> {
-    if (!(await this.#admin.listTopics()).includes(this.topic)) return []
-    return (await this.#admin.partitionOffsets(this.topic)).map(({ partition, low, high }) => {
+    if (!(await this.#clients.admin.listTopics()).includes(this.topic)) return []
+    return (await this.#clients.admin.partitionOffsets(this.topic)).map(({ partition, low, high }) => {
       const after = cursor.get(partition)
       return { partition, from: after !== undefined && after > low ? after : low, until: high }
     })

@@ -1,4 +1,4 @@
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 import type { IncomingRecord } from '../kafka/index.ts'
 import { readDeadLetterInfo } from './headers.ts'
 import type { DeadLetterDecoder, DeadLetterFilter, DeadLetterRecord, DeadLetterStatusEntry } from './types.ts'
@@ -69,8 +69,6 @@ function withEvent(described: DeadLetterRecord, decoded: unknown): DeadLetterRec
     eventId: typeof fields.event_id === 'string' ? fields.event_id : described.eventId,
   }
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /** The filters that need no decoding. */
 /**

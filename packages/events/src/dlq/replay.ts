@@ -21,13 +21,14 @@ export function buildReplayRecord(
   replayCount: number,
   at: Date,
 ): OutgoingRecord {
-  const headers: Record<string, Buffer | string> = {}
+  // A Map of Buffers, the form the client sends as is.
+  const headers = new Map<string, Buffer>()
   for (const [name, value] of record.headers) {
-    if (!isDeadLetterHeader(name) && !replayHeaderNames.has(name)) headers[name] = value
+    if (!isDeadLetterHeader(name) && !replayHeaderNames.has(name)) headers.set(name, value)
   }
-  headers[REPLAY_HEADERS.replayedFrom] = `${record.topic}/${record.partition}/${record.offset}`
-  headers[REPLAY_HEADERS.replayCount] = String(replayCount)
-  headers[REPLAY_HEADERS.replayedAt] = at.toISOString()
+  headers.set(REPLAY_HEADERS.replayedFrom, Buffer.from(`${record.topic}/${record.partition}/${record.offset}`))
+  headers.set(REPLAY_HEADERS.replayCount, Buffer.from(String(replayCount)))
+  headers.set(REPLAY_HEADERS.replayedAt, Buffer.from(at.toISOString()))
   return { topic: originalTopic, key: record.key, value: record.value ?? null, headers }
 }
 

@@ -1,5 +1,6 @@
 import { GrimError } from '../errors.ts'
-import { type ConnectionOptions, KafkaAdmin, KafkaProducer, type RecordPosition } from '../kafka/index.ts'
+import type { ConnectionOptions, RecordPosition } from '../kafka/index.ts'
+import { type HeldKafkaClients, holdKafkaClients, type KafkaClients } from '../kafka/shared-clients.ts'
 import { resolveOptions } from '../options.ts'
 import { partitionHash } from '../producer/partition.ts'
 import { buildDeadLetterHeaders, type DeadLetterFailure, type DeadLetterSource } from './headers.ts'
@@ -13,6 +14,8 @@ export interface DeadLetterSourceRecord extends DeadLetterSource {
 
 export interface DeadLetterWriterOptions {
   connection?: ConnectionOptions
+  /** A producer and an admin shared with the rest of the process; the caller closes them. Default: its own. */
+  clients?: KafkaClients
   partitions?: number
   replicationFactor?: number
   minInsyncReplicas?: number
@@ -24,7 +27,7 @@ interface QueuedDeadLetter {
     partition: number
     key: Buffer | undefined
     value: Buffer | null
-    headers: Record<string, Buffer>
+    headers: Map<string, Buffer>
   }
   resolve: (position: RecordPosition) => void
   reject: (error: unknown) => void
@@ -41,17 +44,16 @@ const MAX_IN_FLIGHT = 4
  */
 export class DeadLetterWriter {
   readonly #options: DeadLetterWriterOptions
-  readonly #producer: KafkaProducer
-  readonly #admin: KafkaAdmin
+  readonly #clients: HeldKafkaClients
   /** One creation attempt per DLQ topic, shared by concurrent calls; dropped on failure so it is retried. */
   readonly #ensured = new Map<string, Promise<number>>()
   readonly #queued: QueuedDeadLetter[] = []
   #inFlight = 0
 
   constructor(options?: DeadLetterWriterOptions) {
-    this.#options = resolveOptions('DeadLetterWriter', DeadLetterWriterOptionsSchema, deadLetterWriterDefaults, options)
-    this.#producer = new KafkaProducer(this.#options.connection)
-    this.#admin = new KafkaAdmin(this.#options.connection)
+    const { clients, ...data } = options ?? {}
+    this.#options = resolveOptions('DeadLetterWriter', DeadLetterWriterOptionsSchema, deadLetterWriterDefaults, data)
+    this.#clients = holdKafkaClients(clients, this.#options.connection)
   }
 
   async deadLetter(
@@ -69,7 +71,7 @@ export class DeadLetterWriter {
       partition,
       key: source.key,
       value: source.value ?? null,
-      headers: Object.fromEntries(headers),
+      headers,
     }
     return new Promise((resolve, reject) => {
       this.#queued.push({ record, resolve, reject })
@@ -98,7 +100,7 @@ export class DeadLetterWriter {
     try {
       // The broker answers with one base offset per partition; records follow it in the order they were sent.
       const next = new Map<string, bigint>()
-      for (const p of await this.#producer.send(batch.map((queued) => queued.record)))
+      for (const p of await this.#clients.producer.send(batch.map((queued) => queued.record)))
         next.set(`${p.topic}:${p.partition}`, p.offset)
       for (const queued of batch) {
         const { topic, partition } = queued.record
@@ -128,19 +130,19 @@ export class DeadLetterWriter {
   }
 
   async #createLike(topic: string, sourceTopic: string): Promise<number> {
-    const partitions = this.#options.partitions ?? (await this.#admin.partitionOffsets(sourceTopic)).length
-    await this.#admin.ensureTopic(topic, {
+    const partitions = this.#options.partitions ?? (await this.#clients.admin.partitionOffsets(sourceTopic)).length
+    await this.#clients.admin.ensureTopic(topic, {
       partitions: partitions > 0 ? partitions : undefined,
       replicationFactor: this.#options.replicationFactor,
       minInsyncReplicas: this.#options.minInsyncReplicas,
     })
     // An existing DLQ topic keeps the partition count it has.
-    const actual = (await this.#admin.partitionOffsets(topic)).length
+    const actual = (await this.#clients.admin.partitionOffsets(topic)).length
     if (actual === 0) throw new GrimError('GRIM_KAFKA_UNAVAILABLE', `the broker reports no partitions for ${topic}`)
     return actual
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#producer.close(), this.#admin.close()])
+    await this.#clients.release()
   }
 }

@@ -2,7 +2,7 @@
 // id (`apiId`) and whether a retry can help (`canRetry`); AuthenticationError, NetworkError and TimeoutError name
 // themselves. Nothing here reads message text. Each failure maps onto one GRIM_* code of the catalogue.
 import { AuthenticationError, type GenericError, MultipleErrors, ProtocolError } from '@platformatic/kafka'
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 
 /** What a Kafka failure says about the operation, as the rest of the library acts on it. */
 export type KafkaFault =
@@ -71,7 +71,7 @@ export interface KafkaErrorContext {
 
 /** Wraps a client error into the catalogue; callers decide about retrying by `retryable`. */
 export function kafkaError(action: string, error: unknown, context: KafkaErrorContext = {}): GrimError {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   const nested = error instanceof AggregateError ? error.errors.map((e: Error) => e.message).join('; ') : ''
   const { fault, apiId } = classifyKafkaFailure(error)
   // The broker's id (MESSAGE_TOO_LARGE, …) is what an operator searches for; the client's text does not carry it.

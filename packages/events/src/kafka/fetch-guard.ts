@@ -6,7 +6,7 @@
 // out under the NEW generation, so the records between the committed offset and that batch are never
 // fetched again, and a commit of the stale records' offsets would cover them: silent loss. The stream
 // looks at no fetch response without going through `Consumer.fetch`, so the response is screened there,
-// before the stream sees it:
+// before the stream sees it (client-internals.ts, assumptions A1 to A4; upstream: platformatic/kafka#223):
 // - while a rejoin's position reset is under way, every partition's data is discarded (it was fetched
 //   for the earlier assignment);
 // - data fetched from another offset than the stream's current position for the partition is discarded
@@ -15,15 +15,11 @@
 //   position moved off it some other way, the data is discarded and the partition is read again from
 //   there. The screens above should make this impossible; it is the check that no record is skipped.
 // A discarded partition keeps its position, so the stream simply fetches it again.
-import {
-  type CallbackWithPromise,
-  Consumer,
-  type ConsumerOptions,
-  type FetchOptions,
-  type fetchV17,
-  type MessagesStream,
-} from '@platformatic/kafka'
+import type { fetchV17 } from '@platformatic/kafka'
+import { type FetchScreen, positionKey, type StreamPositions } from './client-internals.ts'
 import type { TopicPartition } from './types.ts'
+
+export { positionKey, type StreamPositions }
 
 type FetchResponse = fetchV17.FetchResponse
 type FetchRequestTopic = fetchV17.FetchRequestTopic
@@ -41,19 +37,7 @@ export interface FetchDiscard extends TopicPartition {
   expected?: bigint
 }
 
-/** What the guard needs of the stream and its consumer, kept small so tests can fake it. */
-export interface StreamPositions {
-  /** The stream's own next-offset-to-fetch map (written to on a gap); keys as `positionKey` makes them. */
-  positions: Map<string, bigint>
-  /** Partitions of the current assignment. */
-  assigned(): TopicPartition[]
-  topicName(topicId: string): string | undefined
-}
-
-/** The library's key for a partition in the stream's position map (its own helper is not exported). */
-export const positionKey = (topic: string, partition: number) => `${topic}:${partition}`
-
-export class FetchGuard {
+export class FetchGuard implements FetchScreen {
   readonly #onDiscard: (discard: FetchDiscard) => void
   #stream: StreamPositions | undefined
   #resetting = false
@@ -139,44 +123,4 @@ function requestedOffsets(request: FetchRequestTopic[], stream: StreamPositions)
     for (const { partition, fetchOffset } of partitions) offsets.set(positionKey(topic, partition), fetchOffset)
   }
   return offsets
-}
-
-type Options = ConsumerOptions<Buffer, Buffer, string, Buffer>
-type Fetch = FetchOptions<Buffer, Buffer, string, Buffer>
-
-/** A consumer whose messages stream only ever sees the fetch responses a `FetchGuard` let through. */
-export class GuardedConsumer extends Consumer<Buffer, Buffer, string, Buffer> {
-  readonly #guard: FetchGuard
-
-  constructor(options: Options, onDiscard: (discard: FetchDiscard) => void) {
-    super(options)
-    this.#guard = new FetchGuard(onDiscard)
-    this.on('consumer:group:join', () => this.#guard.joined())
-  }
-
-  /** Screens the fetches of `stream`, this consumer's one messages stream, from now on. */
-  watch(stream: MessagesStream<Buffer, Buffer, string, Buffer>): void {
-    const names = new Map<string, string>()
-    this.#guard.attach({
-      positions: stream.offsetsToFetch,
-      assigned: () =>
-        (this.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition }))),
-      topicName: (topicId) => {
-        if (!names.has(topicId))
-          for (const [name, topic] of this.currentMetadata?.topics ?? []) names.set(topic.id, name)
-        return names.get(topicId)
-      },
-    })
-    stream.on('offsets', () => this.#guard.positionsSet())
-  }
-
-  override fetch(options: Fetch, callback: CallbackWithPromise<FetchResponse>): void
-  override fetch(options: Fetch): Promise<FetchResponse>
-  override fetch(options: Fetch, callback?: CallbackWithPromise<FetchResponse>): undefined | Promise<FetchResponse> {
-    // Streams always pass a callback; the promise form is only ever a direct call, with nothing to screen.
-    if (!callback) return super.fetch(options)
-    super.fetch(options, (error, response) =>
-      callback(error, error || !response ? response : this.#guard.screen(options.topics, response)),
-    )
-  }
 }

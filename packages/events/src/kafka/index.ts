@@ -1,12 +1,13 @@
-// The only module of @grimos/events that touches the Kafka client library (@platformatic/kafka). Everything
-// else sees the small interfaces below, so a librdkafka-based client could replace this file alone.
+// The Kafka clients of @grimos/events on @platformatic/kafka. The rest of the library sees the small interfaces
+// below and the records of types.ts. Swapping the client library means rewriting this folder, not this file
+// alone: fetch-guard.ts, co-partition.ts, range-reader.ts and errors.ts work on the client's own types too, and
+// client-internals.ts fences what we rely on beyond its documented API.
 // Safety defaults are fixed here, not options: idempotent producer with acks=all, never autocommit
 // (it commits fetched-but-unhandled offsets: at-most-once), classic group protocol.
 import {
   Admin,
   compatibilityPartitioner,
   type Message,
-  type MessagesStream,
   ProduceAcks,
   Producer,
   stringDeserializer,
@@ -14,10 +15,17 @@ import {
 } from '@platformatic/kafka'
 import { eventsEnv } from '../env.ts'
 import { resolveOptions } from '../options.ts'
+import {
+  type ByteStream,
+  generationOf,
+  partitionForClient,
+  revokeHookOptions,
+  ScreenedConsumer,
+} from './client-internals.ts'
 import { coPartitionedAssigner } from './co-partition.ts'
 import { type ConnectionOptions, connection, principalOf } from './connection.ts'
 import { classifyKafkaFailure, kafkaError } from './errors.ts'
-import { type FetchDiscard, GuardedConsumer } from './fetch-guard.ts'
+import { type FetchDiscard, FetchGuard } from './fetch-guard.ts'
 import { connectionDefaults, TopicOptionsSchema, topicDefaults } from './options.ts'
 import { KafkaRangeReader } from './range-reader.ts'
 import type {
@@ -83,7 +91,7 @@ export class KafkaProducer {
           key: typeof r.key === 'string' ? Buffer.from(r.key) : r.key,
           value: r.value ?? undefined,
           headers: toHeaderMap(r.headers),
-          partition: r.partition,
+          partition: partitionForClient(r.partition),
           timestamp: r.timestamp,
         })),
       })
@@ -131,7 +139,7 @@ function toIncoming(message: Message<Buffer, Buffer, string, Buffer>): IncomingR
     value: message.value ?? undefined,
     headers: message.headers,
     leaderEpoch: message.leaderEpoch,
-    generationId: (message.metadata?.consumer as { generationId?: number } | undefined)?.generationId,
+    generationId: generationOf(message),
   }
 }
 
@@ -141,9 +149,9 @@ function flatten(assignments: { topic: string; partitions: number[] }[] | null):
 
 /** A consumer-group member that reads with manual commits only. */
 export class KafkaGroupConsumer {
-  readonly #client: GuardedConsumer
+  readonly #client: ScreenedConsumer
   readonly #fromBeginning: boolean
-  #stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined
+  #stream: ByteStream | undefined
   #assigned: TopicPartition[] = []
   #listener: RebalanceListener | undefined
   #revoking = false
@@ -152,7 +160,7 @@ export class KafkaGroupConsumer {
   constructor(options: GroupConsumerOptions) {
     this.#principal = principalOf(options)
     this.#fromBeginning = options.fromBeginning ?? true
-    this.#client = new GuardedConsumer(
+    this.#client = new ScreenedConsumer(
       {
         ...connection(options),
         groupId: options.groupId,
@@ -164,14 +172,10 @@ export class KafkaGroupConsumer {
         deserializers,
         ...(options.coPartitioned ? { partitionAssigner: coPartitionedAssigner } : {}),
         // The classic protocol gives no "about to revoke" callback: the client rejoins right after a heartbeat
-        // says "rebalancing". It does ask for subscription user data before every JoinGroup, while this member
-        // still holds its old generation (commits are accepted), so that is where revocation is announced.
-        protocolsMetadata: async () => {
-          await this.#announceRevoke()
-          return Buffer.alloc(0)
-        },
+        // says "rebalancing", and revocation is announced just before that JoinGroup.
+        ...revokeHookOptions(() => this.#announceRevoke()),
       },
-      (discard) => options.onFetchDiscarded?.(discard),
+      new FetchGuard((discard) => options.onFetchDiscarded?.(discard)),
     )
   }
 
@@ -232,7 +236,7 @@ export class KafkaGroupConsumer {
     stream.once('close', () => end())
   }
 
-  async #join(topics: string[], listener?: RebalanceListener): Promise<MessagesStream<Buffer, Buffer, string, Buffer>> {
+  async #join(topics: string[], listener?: RebalanceListener): Promise<ByteStream> {
     this.#listener = listener
     this.#client.on('consumer:group:join', (payload) => {
       this.#assigned = flatten(payload.assignments ?? null)

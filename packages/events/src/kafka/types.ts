@@ -3,9 +3,12 @@ export interface OutgoingRecord {
   topic: string
   key?: Buffer | string
   value: Buffer | null
-  /** A Map of Buffers is passed through as is (names may be strings or bytes); anything else is converted. */
+  /**
+   * A Map of Buffers is what the client sends as is (names may be strings or bytes): records built from consumed
+   * ones (retry, DLQ, replay) keep that form. A Record (an event's headers, string values) is converted once.
+   */
   headers?: Record<string, Buffer | string> | Map<string | Buffer, Buffer>
-  /** Explicit partition. The client takes it modulo the partition count, so a key's hash may be passed. */
+  /** Explicit partition. The client takes it modulo the partition count (client-internals.ts A6), so a key's hash may be passed. */
   partition?: number
   timestamp?: bigint
 }

@@ -1,11 +1,12 @@
 import type { Registry } from 'prom-client'
 import { counter, gauge, histogram, latencyBuckets } from './registry.ts'
 
-export type ProcessedOutcome = 'success' | 'failure' | 'retried' | 'dead_lettered' | 'skipped' | 'duplicate'
+/** What became of a consumed event, as the processed counter labels it. */
+export type EventOutcome = 'success' | 'failure' | 'retried' | 'dead_lettered' | 'skipped' | 'duplicate'
 
 interface TypeLabels {
   type: { event_type: string }
-  outcome: Record<ProcessedOutcome, { event_type: string; outcome: ProcessedOutcome }>
+  outcome: Record<EventOutcome, { event_type: string; outcome: EventOutcome }>
 }
 
 /**
@@ -19,7 +20,7 @@ export function createConsumerMetrics(registry: Registry) {
   const labelsOf = (eventType: string): TypeLabels => {
     let entry = labels.get(eventType)
     if (!entry) {
-      const of = (outcome: ProcessedOutcome) => ({ event_type: eventType, outcome })
+      const of = (outcome: EventOutcome) => ({ event_type: eventType, outcome })
       entry = {
         type: { event_type: eventType },
         outcome: {
@@ -37,7 +38,7 @@ export function createConsumerMetrics(registry: Registry) {
   }
   return {
     ...metrics,
-    count(eventType: string, outcome: ProcessedOutcome): void {
+    count(eventType: string, outcome: EventOutcome): void {
       metrics.processed.inc(labelsOf(eventType).outcome[outcome])
     },
     observeSeconds(eventType: string, seconds: number): void {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { AdvisoryLock, Database } from '../db/types.ts'
-import { GrimError, isGrimError, isRetryable } from '../errors.ts'
+import { GrimError, isGrimError, isRetryable, messageOf } from '../errors.ts'
 import { libraryLogger } from '../logger.ts'
 import { resolveOptions } from '../options.ts'
 import { backoffDelay } from '../retry/backoff.ts'
+import { sleep } from '../sleep.ts'
 import { OutboxRelayOptionsSchema, outboxRelayDefaults } from './options.ts'
 import { Pause } from './pause.ts'
 import { isRowFault } from './row-fault.ts'
@@ -39,7 +39,6 @@ const lockName = 'grimos_outbox_relay'
  * lowered) rather than bad rows: the row that would make this many stays pending instead of being failed.
  */
 export const rowFailureStreakLimit = 3
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
 const codeOf = (error: unknown) => (isGrimError(error) ? error.code : 'unknown')
 /** A batch-level failure that retrying alone will not cure: the rows wait until an operator fixes the setup. */
 const needsOperator = (error: unknown) =>
@@ -164,13 +163,13 @@ export class OutboxRelay {
           reportedCode = code
           this.#logger.error(
             { relayId: this.relayId, failures, delayMs, err: error },
-            `outbox relay cannot publish until its setup is fixed (${code}); rows stay pending, retrying in ${delayMs} ms: ${describe(error)}`,
+            `outbox relay cannot publish until its setup is fixed (${code}); rows stay pending, retrying in ${delayMs} ms: ${messageOf(error)}`,
           )
         } else {
           // The full error (with its causes) once per outage; later lines of the same streak just count.
           this.#logger.warn(
             { relayId: this.relayId, failures, delayMs, ...(failures === 1 ? { err: error } : {}) },
-            `outbox relay will retry in ${delayMs} ms: ${describe(error)}`,
+            `outbox relay will retry in ${delayMs} ms: ${messageOf(error)}`,
           )
         }
         this.#notify(() => this.#observer.onRetry?.(error))
@@ -203,7 +202,7 @@ export class OutboxRelay {
       // The lock dies with its session anyway; say so rather than fail the shutdown.
       this.#logger.warn(
         { relayId: this.relayId, err: error },
-        `releasing the outbox relay lock failed: ${describe(error)}`,
+        `releasing the outbox relay lock failed: ${messageOf(error)}`,
       )
     }
   }
@@ -269,19 +268,19 @@ export class OutboxRelay {
     await recordAttemptFailed(
       this.#db,
       rows.map((r) => r.id),
-      describe(error),
+      messageOf(error),
     )
-    throw new GrimError('GRIM_OUTBOX_FAILED', `${reason}: ${describe(error)}`, {
+    throw new GrimError('GRIM_OUTBOX_FAILED', `${reason}: ${messageOf(error)}`, {
       cause: error,
       details: { firstId: rows[0]?.id, count: rows.length },
     })
   }
 
   async #fail(row: OutboxRow, error: unknown): Promise<void> {
-    await markFailed(this.#db, row.id, describe(error))
+    await markFailed(this.#db, row.id, messageOf(error))
     this.#logger.error(
       { relayId: this.relayId, err: error, outboxId: row.id, eventId: row.eventId, topic: row.topic, key: row.key },
-      `outbox row ${row.id} (event ${row.eventId}) can never be published and is marked failed: ${describe(error)}`,
+      `outbox row ${row.id} (event ${row.eventId}) can never be published and is marked failed: ${messageOf(error)}`,
     )
     this.#notify(() => this.#observer.onFailed?.(row, error))
     try {
@@ -289,7 +288,7 @@ export class OutboxRelay {
     } catch (callbackError) {
       this.#logger.error(
         { relayId: this.relayId, err: callbackError, outboxId: row.id },
-        `onFailure callback threw for outbox row ${row.id}: ${describe(callbackError)}`,
+        `onFailure callback threw for outbox row ${row.id}: ${messageOf(callbackError)}`,
       )
     }
   }
@@ -306,7 +305,7 @@ export class OutboxRelay {
     try {
       hook()
     } catch (error) {
-      this.#logger.warn({ relayId: this.relayId, err: error }, `outbox observer hook threw: ${describe(error)}`)
+      this.#logger.warn({ relayId: this.relayId, err: error }, `outbox observer hook threw: ${messageOf(error)}`)
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   validateUserEvent,
 } from '../catalog/index.ts'
 import type { Database, Queryable } from '../db/index.ts'
+import { messageOf } from '../errors.ts'
 import { KafkaAdmin, KafkaProducer } from '../kafka/index.ts'
 import { libraryLogger } from '../logger.ts'
 import { createProducerMetrics } from '../metrics/producer.ts'
@@ -110,10 +111,11 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
   const publish = async (rows: OutboxRow[]): Promise<void> => {
     const records = []
     for (const row of rows) {
-      // A row written by an older version is validated again: an invalid one fails alone (non-retryable).
+      // The row is input from storage (an older version may have written it): validated here, once, and an
+      // invalid one fails alone (non-retryable).
       const event = validateUserEvent(row.payload)
       const serde = await prepare(row.topic)
-      records.push(toRecord(row.topic, event, await serde.encode(event), row.headers))
+      records.push(toRecord(row.topic, event, await serde.encodeValidated(event), row.headers))
     }
     await producer.send(records)
     for (const row of rows) metrics.published.inc({ event_type: row.eventType, mode: 'outbox', outcome: 'success' })
@@ -132,7 +134,7 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
   // The user-events topic and schemas are set up at start-up when Kafka is there; if not, the first publish
   // retries it, so a service starts while the broker is down.
   prepare(options.topic ?? USER_EVENTS_TOPIC).catch((error: unknown) =>
-    logger.warn({ err: (error as Error).message }, 'topic and schemas not ready yet; the relay retries on publish'),
+    logger.warn({ err: messageOf(error) }, 'topic and schemas not ready yet; the relay retries on publish'),
   )
 
   const refreshGauges = async () => {
@@ -140,7 +142,7 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
       metrics.outboxPending.set(await relay.pendingCount())
       metrics.outboxLag.set((await relay.oldestPendingAgeMs()) / 1000)
     } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'could not refresh outbox gauges')
+      logger.warn({ err: messageOf(error) }, 'could not refresh outbox gauges')
     }
   }
   const gaugeTimer = setInterval(refreshGauges, options.gaugeIntervalMs ?? 5_000)

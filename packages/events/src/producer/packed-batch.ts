@@ -8,7 +8,7 @@ export interface PackedBatch {
   topic: string
   /** The keys' UTF-8 bytes back to back in `values`, before each record's value. */
   keyEnds: Uint32Array
-  /** Each key's partition hash (partition.ts); the client takes it modulo the partition count. */
+  /** Each key's partition hash (partition.ts); the client takes it modulo the partition count (kafka/client-internals.ts A6). */
   partitions: Uint32Array
   /** Number of header pairs of each record. */
   headerCounts: Uint32Array

@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { Static } from 'typebox'
 import { createUserEvent, type PublishUserEventInput, type UserEvent } from '../catalog/index.ts'
-import { asGrimError, GrimError } from '../errors.ts'
+import { asGrimError, GrimError, messageOf } from '../errors.ts'
 import { KafkaAdmin, KafkaProducer, type RecordPosition } from '../kafka/index.ts'
 import { libraryLogger } from '../logger.ts'
 import { createProducerMetrics, type ProducerMetrics } from '../metrics/producer.ts'
@@ -232,13 +232,13 @@ export class EventPublisher {
   }
 
   async #sendSync(event: UserEvent): Promise<RecordPosition[]> {
-    const record = toRecord(this.options.topic, event, await this.#serde.encode(event))
+    const record = toRecord(this.options.topic, event, await this.#serde.encodeValidated(event))
     return sendWithRetries(
       describe([{ event }]),
       () => this.#syncProducer.send([record]),
       this.options.retry,
       this.options.deadlineMs,
-      (error, attempt) => this.#onRetry('sync', attempt, (error as Error).message),
+      (error, attempt) => this.#onRetry('sync', attempt, messageOf(error)),
       this.#shutdown.signal,
     )
   }

@@ -1,5 +1,6 @@
-import { GrimError, isRetryable } from '../errors.ts'
+import { GrimError, isRetryable, messageOf } from '../errors.ts'
 import { type Backoff, backoffDelay } from '../retry/backoff.ts'
+import { sleep } from '../sleep.ts'
 
 /**
  * Calls `send` until it succeeds, a non-retryable error occurs, the attempts run out, or the next wait would
@@ -26,25 +27,13 @@ export async function sendWithRetries<T>(
       if (attempt >= policy.maxAttempts || elapsed + delay > deadlineMs) {
         throw new GrimError(
           'GRIM_PUBLISH_FAILED',
-          `${what} failed after ${attempt} attempt(s) in ${elapsed} ms: ${(error as Error).message}`,
+          `${what} failed after ${attempt} attempt(s) in ${elapsed} ms: ${messageOf(error)}`,
           { cause: error, retryable: true, details: { attempts: attempt } },
         )
       }
       onRetry(error, attempt)
-      await pause(delay, signal)
+      // Aborting cuts the wait short (shutdown must not sit out a backoff).
+      await sleep(delay, signal)
     }
   }
-}
-
-/** Waits `ms`, or less when `signal` aborts (shutdown must not sit out a backoff). */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
-  })
 }

@@ -3,7 +3,7 @@
 // time, in the order they were posted. After one fails for good, every later one is refused until the publisher
 // has kept the failed events and says `resume`: one user's events never overtake their own failed ones.
 import { parentPort, workerData } from 'node:worker_threads'
-import { asGrimError, GrimError } from '../errors.ts'
+import { asGrimError, GrimError, messageOf } from '../errors.ts'
 import { KafkaProducer } from '../kafka/index.ts'
 import { HeaderBufferCache, unpackBatch } from './packed-batch.ts'
 import { sendWithRetries } from './retrying-send.ts'
@@ -40,7 +40,7 @@ async function send(message: Extract<ToWorker, { kind: 'send' }>): Promise<void>
       () => producer.send(unpackBatch(message.batch, headerBuffers)),
       config.retry,
       config.deadlineMs,
-      (error, attempt) => reply({ kind: 'retry', attempt, message: (error as Error).message }),
+      (error, attempt) => reply({ kind: 'retry', attempt, message: messageOf(error) }),
       AbortSignal.any([shutdown.signal, givenUp]),
     )
     reply({ kind: 'sent', id: message.id, positions })

@@ -2,7 +2,7 @@
 // died into failed sends (so their events are kept) and a fresh worker for the next send. Every send settles in
 // the order it was made, failures included, so the publisher's spill file keeps the events' order.
 import { Worker } from 'node:worker_threads'
-import { GrimError, type GrimErrorCode } from '../errors.ts'
+import { GrimError, type GrimErrorCode, messageOf } from '../errors.ts'
 import type { RecordPosition } from '../kafka/index.ts'
 import type { PackedBatch } from './packed-batch.ts'
 import type { FromWorker, SendWorkerConfig, ToWorker } from './send-protocol.ts'
@@ -48,7 +48,7 @@ export class BatchSender {
     } catch (error) {
       this.#pending.delete(id)
       return this.failInTurn(
-        new GrimError('GRIM_PUBLISH_FAILED', `${what} could not reach the send worker: ${(error as Error).message}`, {
+        new GrimError('GRIM_PUBLISH_FAILED', `${what} could not reach the send worker: ${messageOf(error)}`, {
           cause: error,
           retryable: true,
         }),

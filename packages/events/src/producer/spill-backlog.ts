@@ -4,7 +4,7 @@
 // on a timer while idle, and at start. Every operation on the file itself runs in turn (spill.ts).
 import type { Logger } from 'pino'
 import { type UserEvent, validateUserEvent } from '../catalog/index.ts'
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 import type { ProducerMetrics } from '../metrics/producer.ts'
 import { type FailedEvent, type FailureCallback, keepFailed } from './keep-failed.ts'
 import { SpillFile, type TakenSpill } from './spill.ts'
@@ -118,7 +118,7 @@ export class SpillBacklog {
     this.drain().then(
       () => undefined,
       (error: unknown) => {
-        this.#deps.log.warn({ err: (error as Error).message }, 're-sending spilled events failed; trying again later')
+        this.#deps.log.warn({ err: messageOf(error) }, 're-sending spilled events failed; trying again later')
         this.#schedule()
       },
     )
@@ -165,7 +165,7 @@ export class SpillBacklog {
       } catch (error) {
         // An event the catalog no longer accepts can never be sent: kept aside, reported, not retried forever.
         invalid.push(JSON.stringify(raw))
-        log.error({ err: (error as Error).message }, 'spilled event is invalid; moved to the .bad file')
+        log.error({ err: messageOf(error) }, 'spilled event is invalid; moved to the .bad file')
       }
     }
     await this.#file.quarantine(invalid)

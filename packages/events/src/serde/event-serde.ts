@@ -1,6 +1,8 @@
 // Avro in the Confluent wire format for the user-event catalog. Schema ids are resolved once per event type
 // (registering at first use by default) and writer schemas once per id, so after warm-up neither encode
-// nor decode makes an HTTP call. Encode validates first: nothing invalid ever reaches Kafka.
+// nor decode makes an HTTP call. Nothing invalid ever reaches Kafka: `encode` validates first, and
+// `encodeValidated`/`writeValidated` take only what was validated already (`createUserEvent` or
+// `validateUserEvent`), so an event is validated once on its way out.
 import type avro from 'avsc'
 import {
   type AvroRecordSchema,
@@ -16,7 +18,7 @@ import {
   validateUserEvent,
 } from '../catalog/index.ts'
 import { validateDecoded } from '../catalog/validate.ts'
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import { type BoundsCheck, BoundsViolation, boundsCheckFor, type DecodeLimits } from './bounds.ts'
 import { type CompatibilityLevel, EventSerdeOptionsSchema, eventSerdeDefaults, registryEnvironment } from './options.ts'
@@ -146,12 +148,18 @@ export class EventSerde {
     return pending
   }
 
+  /** Validates `event`, then encodes it framed. */
   async encode(event: UserEvent): Promise<Buffer> {
     if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event serde is closed')
-    const valid = validateUserEvent(event, Date.now())
-    const eventType = valid.event_type
+    return this.encodeValidated(validateUserEvent(event, Date.now()))
+  }
+
+  /** Encodes, framed, an event that already passed validation (what `createUserEvent` returns). */
+  async encodeValidated(event: UserEvent): Promise<Buffer> {
+    if (this.#closed) throw new GrimError('GRIM_CLOSED', 'the event serde is closed')
+    const eventType = event.event_type
     const id = this.#ids.get(eventType) ?? (await this.schemaIdFor(eventType))
-    return this.#write(avroTypeFor(eventType), id, valid)
+    return this.#write(avroTypeFor(eventType), id, event)
   }
 
   /**
@@ -266,7 +274,7 @@ export class EventSerde {
         error instanceof BoundsViolation ? { schemaId, reason: error.reason, offset: error.offset } : { schemaId }
       throw new GrimError(
         'GRIM_DECODE_FAILED',
-        `cannot decode record with schema id ${schemaId}: ${(error as Error).message}`,
+        `cannot decode record with schema id ${schemaId}: ${messageOf(error)}`,
         { cause: error, details },
       )
     }
@@ -325,7 +333,7 @@ export class EventSerde {
       try {
         reader = { type: compileAvroType(readerSchema), resolvers: new Map() }
       } catch (error) {
-        throw new GrimError('GRIM_CONFIG_INVALID', `the reader schema is not valid Avro: ${(error as Error).message}`, {
+        throw new GrimError('GRIM_CONFIG_INVALID', `the reader schema is not valid Avro: ${messageOf(error)}`, {
           cause: error,
         })
       }
@@ -343,7 +351,7 @@ export class EventSerde {
       } catch (error) {
         throw new GrimError(
           'GRIM_DECODE_FAILED',
-          `reader schema ${reader.type.name} cannot read writer schema id ${schemaId} (${writer.recordName}): ${(error as Error).message}`,
+          `reader schema ${reader.type.name} cannot read writer schema id ${schemaId} (${writer.recordName}): ${messageOf(error)}`,
           { cause: error, details: { schemaId } },
         )
       }
@@ -366,7 +374,7 @@ function compileWriterType(schemaId: number, schema: object): AvroType {
   } catch (error) {
     throw new GrimError(
       'GRIM_DECODE_FAILED',
-      `the registry's schema id ${schemaId} is not valid Avro: ${(error as Error).message}`,
+      `the registry's schema id ${schemaId} is not valid Avro: ${messageOf(error)}`,
       { cause: error, details: { schemaId } },
     )
   }

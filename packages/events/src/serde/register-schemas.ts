@@ -2,7 +2,7 @@
 //        [--strategy TopicRecordNameStrategy|TopicNameStrategy|RecordNameStrategy] [--compatibility BACKWARD]
 // Prints `subject -> id` per event type; on failure one line on stderr and exit code 1.
 import { parseArgs } from 'node:util'
-import { isGrimError } from '../errors.ts'
+import { isGrimError, messageOf } from '../errors.ts'
 import type { CompatibilityLevel } from './options.ts'
 import { registerAllSchemas } from './register-all.ts'
 import type { SubjectStrategy } from './subjects.ts'
@@ -25,6 +25,6 @@ try {
   for (const { subject, id } of registered) process.stdout.write(`${subject} -> ${id}\n`)
 } catch (error) {
   const code = isGrimError(error) ? `${error.code}: ` : ''
-  process.stderr.write(`register-schemas failed: ${code}${(error as Error).message.split('\n')[0]}\n`)
+  process.stderr.write(`register-schemas failed: ${code}${messageOf(error).split('\n')[0]}\n`)
   process.exitCode = 1
 }

@@ -4,7 +4,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import type avro from 'avsc'
 import { type AvroRecordSchema, avroLogicalTypes } from '../catalog/index.ts'
-import { GrimError } from '../errors.ts'
+import { GrimError, messageOf } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import { agentFor, authorizationHeader, httpCall } from './http.ts'
 import { type CompatibilityLevel, RegistryOptionsSchema, registryDefaults, registryEnvironment } from './options.ts'
@@ -170,7 +170,7 @@ function parseAnswer(text: string, ok: boolean): { message?: string } {
 /** Maps a registry client, HTTP or network failure onto the error catalogue. */
 export function registryError(action: string, error: unknown, details: Record<string, unknown> = {}): GrimError {
   if (error instanceof GrimError) return error
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   const status = (error as { status?: unknown })?.status
   const code = (error as { cause?: { code?: string } })?.cause?.code ?? ''
   const subject = typeof details.subject === 'string' ? details.subject : undefined

@@ -1,4 +1,5 @@
 import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { messageOf } from '../errors.ts'
 
 // Tracing goes through the OpenTelemetry API only: until a service installs an SDK (and with it a W3C
 // propagator), spans are no-ops and no traceparent is written. Nothing here costs more than a few calls then.
@@ -31,7 +32,7 @@ export async function withSpan<T>(
       return await work(span)
     } catch (error) {
       span.recordException(error as Error)
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message })
+      span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) })
       throw error
     } finally {
       span.end()

@@ -22,8 +22,9 @@ const retryRecord = (offset: bigint, headers: Map<string, Buffer>): IncomingReco
   leaderEpoch: 0,
 })
 
+// Retry records are built with a Map of Buffers, the form they are sent in.
 const fromOutgoing = (record: OutgoingRecord, offset: bigint) =>
-  retryRecord(offset, new Map(Object.entries(record.headers ?? {}).map(([name, value]) => [name, Buffer.from(value)])))
+  retryRecord(offset, new Map(record.headers as Map<string, Buffer>))
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))
 

@@ -47,7 +47,8 @@ test('a retry record keeps key, value, timestamp and original headers, and round
   assert.equal(out.partition, 2, 'same partition number as the source')
   assert.equal(out.timestamp, record.timestamp)
   assert.equal(out.key, record.key)
-  const headers = new Map(Object.entries(out.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)]))
+  assert.ok(out.headers instanceof Map, 'the headers stay a Map of Buffers')
+  const headers = out.headers as Map<string, Buffer>
   assert.equal(headers.get('traceparent')?.toString(), '00-abc-def-01')
   assert.equal(headers.get(RETRY_HEADERS.lastError)?.toString(), 'Error: boom')
   assert.equal(headers.get(RETRY_TOKEN_HEADER)?.toString(), 't')
