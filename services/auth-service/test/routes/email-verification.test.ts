@@ -35,7 +35,10 @@ test('a token sent before an email change does not verify the new address', asyn
   const { call, register } = await shared
   const user = await register()
   const requested = await call('POST', '/users/me/email-verification', { token: user.access_token })
-  await call('PATCH', '/users/me', { token: user.access_token, body: { email: uniqueEmail('changed') } })
+  await call('PATCH', '/users/me', {
+    token: user.access_token,
+    body: { email: uniqueEmail('changed'), current_password: user.password },
+  })
   const confirmed = await call('POST', '/users/email-verification/confirm', { body: { token: requested.body.token } })
   assert.equal(confirmed.status, 400)
   assert.equal(confirmed.body.error.code, 'AUTH_VERIFICATION_TOKEN_INVALID')
