@@ -24,11 +24,12 @@ import { registerEmailVerificationRoutes } from './routes/email-verification.ts'
 import { registerPasswordRoutes } from './routes/password.ts'
 import { registerProfileRoutes } from './routes/profile.ts'
 import type { RouteDeps } from './routes/shared.ts'
+import { pruneSpentVerifications } from './users/email-verifications.ts'
 
 export const apiPrefix = '/api/v1'
 
-/** How often ended rate-limit windows are deleted from the shared table. */
-const rateLimitSweepMs = 60_000
+/** How often ended rate-limit windows and spent email verification links are deleted. */
+const sweepIntervalMs = 60_000
 
 export interface AuthAppOptions {
   db: Database
@@ -67,9 +68,13 @@ export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp>
   // Only routes that ask for it are limited (see createAttemptLimits), in preHandlers: after validation, so a key
   // can include the body's email, and after authentication, so it can be the user. Ended windows are deleted
   // now and then; a failed sweep is logged and the next one tries again (the counters stay correct meanwhile).
+  // Spent email verification links (they hold the address) go in the same sweep.
   const sweep = setInterval(() => {
     pruneExpiredLimits(db).catch((error: unknown) => app.log.warn({ err: error }, 'pruning rate-limit rows failed'))
-  }, rateLimitSweepMs)
+    pruneSpentVerifications(db).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'pruning spent email verifications failed'),
+    )
+  }, sweepIntervalMs)
   sweep.unref()
   app.addHook('onClose', async () => clearInterval(sweep))
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
+import { pruneSpentVerifications } from '../../src/users/email-verifications.ts'
 import { startTestApp, uniqueEmail } from '../support.ts'
 
 const shared = startTestApp({ after })
@@ -52,4 +53,28 @@ test('in production the token is never returned', async (t) => {
   const requested = await call('POST', '/users/me/email-verification', { token: user.access_token })
   assert.equal(requested.status, 202)
   assert.deepEqual(Object.keys(requested.body), ['expires_at'])
+})
+
+test('confirmed and expired links (they hold the address) are pruned; a live one stays', async () => {
+  const { call, register, db } = await shared
+  const confirmed = await register()
+  const link = await call('POST', '/users/me/email-verification', { token: confirmed.access_token })
+  await call('POST', '/users/email-verification/confirm', { body: { token: link.body.token } })
+  const expired = await register()
+  await call('POST', '/users/me/email-verification', { token: expired.access_token })
+  await db.query(`update auth_email_verifications set expires_at = now() - interval '1 second' where user_id = $1`, [
+    expired.id,
+  ])
+  const live = await register()
+  await call('POST', '/users/me/email-verification', { token: live.access_token })
+
+  await pruneSpentVerifications(db)
+  const left = await db.query<{ user_id: string }>(
+    'select user_id::text as user_id from auth_email_verifications where user_id = any($1::uuid[])',
+    [[confirmed.id, expired.id, live.id]],
+  )
+  assert.deepEqual(
+    left.map((r) => r.user_id),
+    [live.id],
+  )
 })
