@@ -44,6 +44,7 @@ export function startAuditLogRetention(db: Queryable, options: AuditRetentionOpt
     runOnce,
     async stop() {
       clearInterval(timer)
+      // Its failure was already logged by the sweep that started it; stopping only waits for it to end.
       await running?.catch(() => undefined)
     },
   }
