@@ -34,8 +34,11 @@ export interface ServiceAppOptions {
   loggerInstance?: Logger
   /** Largest accepted body in bytes; more is answered 413. Default 16 KiB. */
   bodyLimit?: number
-  /** Trust X-Forwarded-* (only behind a proxy you run), so `req.ip` is the client's. Default false. */
-  trustProxy?: boolean | string | string[]
+  /**
+   * Trust X-Forwarded-* (only behind a proxy you run), so `req.ip` is the client's. Default false. A function
+   * decides per hop (`hop` 0 is the socket peer); Fastify ignores a bare hop count, so pass `(_, hop) => hop < n`.
+   */
+  trustProxy?: boolean | string | string[] | ((address: string, hop: number) => boolean)
 }
 
 /**

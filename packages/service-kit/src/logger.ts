@@ -6,24 +6,40 @@ export const secretKeys = [
   'new_password',
   'current_password',
   'password_hash',
+  'passwordHash',
   'token',
   'refresh_token',
   'access_token',
+  'refreshToken',
+  'accessToken',
   'secret',
+  'jwtSecret',
+  'operatorToken',
+  // Header names: a headers object logged anywhere (not only req.headers) keeps its credentials out.
+  'authorization',
+  'cookie',
+  '["set-cookie"]',
+  '["x-api-key"]',
 ]
+
+/** `key` at the top level, or under `prefix`; bracketed keys (header names with dashes) join without a dot. */
+const under = (prefix: string, key: string) => (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`)
 
 // pino's redaction matches fixed depths only (no recursive wildcard), so each key is listed at each depth.
 export const redactPaths = [
-  // Credentials in headers: the request serializer logs them under req.headers, a handler that logs
-  // `{ headers: request.headers }` puts them at the top, and a nested object (an upstream call's request or
-  // response) one level down. pino matches fixed depths, so each place is listed.
-  ...['authorization', 'cookie', '["set-cookie"]', '["x-api-key"]'].flatMap((header) => [
-    `headers.${header}`,
-    `*.headers.${header}`,
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  // Database drivers attach the statement's bound values to their errors (PGlite: params, postgres: parameters),
+  // and PostgreSQL's detail repeats the conflicting key ("Key (lower(email))=(ada@example.com) already exists").
+  ...['params', 'parameters', 'args', 'detail'].flatMap((key) => [`err.${key}`, `err.cause.${key}`, `error.${key}`]),
+  ...secretKeys.flatMap((key) => [
+    key.startsWith('[') ? key.slice(2, -2) : key,
+    under('*', key),
+    under('*.*', key),
+    under('*.*.*', key),
   ]),
-  // Database drivers attach the statement's bound values to their errors (PGlite: params, postgres: parameters).
-  ...['params', 'parameters', 'args'].flatMap((key) => [`err.${key}`, `err.cause.${key}`, `error.${key}`]),
-  ...secretKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
 ]
 
 export interface ServiceLoggerOptions {

@@ -108,6 +108,7 @@ test('a logged database error does not carry its bound values', async (t) => {
       code: '23505',
       params: ['$argon2id$v=19$secret-hash'],
       parameters: ['$argon2id$v=19$secret-hash'],
+      detail: 'Key (lower(email))=(ada@example.com) already exists.',
     })
   })
   const response = await app.inject({ url: '/fail' })
@@ -115,4 +116,25 @@ test('a logged database error does not carry its bound values', async (t) => {
   const text = lines.join('\n')
   assert.match(text, /duplicate key/)
   assert.doesNotMatch(text, /secret-hash/)
+  assert.doesNotMatch(text, /ada@example\.com/)
+})
+
+test('camelCase secrets, header credentials and secrets in nested config objects are redacted too', async (t) => {
+  const { stream, lines } = captureLogs()
+  const app = createServiceApp({ name: 'test', logger: { level: 'info', stream } })
+  t.after(() => app.close())
+  app.log.info(
+    {
+      settings: { jwtSecret: 'sekrit-jwt', operatorToken: 'sekrit-operator' },
+      user: { passwordHash: '$argon2id$sekrit-hash', accessToken: 'sekrit-access', refreshToken: 'sekrit-refresh' },
+      upstream: {
+        headers: { 'set-cookie': 'sid=sekrit-set', 'x-api-key': 'sekrit-key', authorization: 'sekrit-auth' },
+      },
+      authorization: 'sekrit-top',
+    },
+    'config',
+  )
+  const text = lines.join('\n')
+  assert.match(text, /config/)
+  assert.doesNotMatch(text, /sekrit/)
 })

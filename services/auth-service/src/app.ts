@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -13,10 +12,11 @@ import {
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { authenticate } from './auth/authenticate.ts'
+import { pruneExpiredLimits } from './auth/rate-limits.ts'
 import { createTokenSigner } from './auth/tokens.ts'
 import type { Database } from './db.ts'
-import { authError } from './errors.ts'
 import { userEventDefaults, userEventRecorder } from './events.ts'
+import { proxyTrust } from './http/trust-proxy.ts'
 import type { AuthSettings } from './options.ts'
 import { createAttemptLimits } from './routes/attempt-limits.ts'
 import { registerAuthRoutes } from './routes/auth.ts'
@@ -24,8 +24,12 @@ import { registerEmailVerificationRoutes } from './routes/email-verification.ts'
 import { registerPasswordRoutes } from './routes/password.ts'
 import { registerProfileRoutes } from './routes/profile.ts'
 import type { RouteDeps } from './routes/shared.ts'
+import { pruneSpentVerifications } from './users/email-verifications.ts'
 
 export const apiPrefix = '/api/v1'
+
+/** How often ended rate-limit windows and spent email verification links are deleted. */
+const sweepIntervalMs = 60_000
 
 export interface AuthAppOptions {
   db: Database
@@ -47,7 +51,7 @@ export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp>
     logger: options.logger,
     loggerInstance: options.loggerInstance,
     bodyLimit: settings.bodyLimit,
-    trustProxy: settings.trustProxy,
+    trustProxy: proxyTrust(settings.trustProxy),
   })
 
   await app.register(swagger, {
@@ -62,13 +66,17 @@ export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp>
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   // Only routes that ask for it are limited (see createAttemptLimits), in preHandlers: after validation, so a key
-  // can include the body's email, and after authentication, so it can be the user.
-  await app.register(rateLimit, {
-    global: false,
-    hook: 'preHandler',
-    errorResponseBuilder: (_request, context) =>
-      authError('AUTH_RATE_LIMITED', `Too many attempts; retry in ${context.after}`),
-  })
+  // can include the body's email, and after authentication, so it can be the user. Ended windows are deleted
+  // now and then; a failed sweep is logged and the next one tries again (the counters stay correct meanwhile).
+  // Spent email verification links (they hold the address) go in the same sweep.
+  const sweep = setInterval(() => {
+    pruneExpiredLimits(db).catch((error: unknown) => app.log.warn({ err: error }, 'pruning rate-limit rows failed'))
+    pruneSpentVerifications(db).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'pruning spent email verifications failed'),
+    )
+  }, sweepIntervalMs)
+  sweep.unref()
+  app.addHook('onClose', async () => clearInterval(sweep))
 
   const afterWrite = options.afterWrite
   if (afterWrite) {
@@ -84,7 +92,7 @@ export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp>
     settings,
     recordUserEvent: userEventRecorder(settings.userEvents ?? userEventDefaults),
     authenticate: authenticate(db, signer),
-    limits: createAttemptLimits(app, settings.loginRateLimit),
+    limits: createAttemptLimits(db, settings),
   }
 
   registerMetricsRoute(app, options.metricsRegistry ?? createServiceRegistry('auth-service'))

@@ -68,6 +68,30 @@ export const authMigrations: readonly Migration[] = [
       create index if not exists auth_email_verifications_user_idx on auth_email_verifications (user_id);
     `,
   },
+  {
+    id: 'auth-004-active-email-unique',
+    sql: `
+      -- Only live accounts claim an address. The old index covered deleted rows too, so whoever registered a
+      -- deleted account's placeholder address first made that account's deletion fail. The new index is built
+      -- before the old one goes, so no moment is without the constraint.
+      create unique index if not exists auth_users_active_email_key on auth_users (lower(email))
+        where deleted_at is null;
+      drop index if exists auth_users_email_key;
+    `,
+  },
+  {
+    id: 'auth-005-rate-limits',
+    sql: `
+      -- Attempt counters shared by every instance: one row per bucket (an HMAC of what it counts: no address or
+      -- email in clear), a fixed window that ends at expires_at. Expired rows are deleted by the service.
+      create table if not exists auth_rate_limits (
+        bucket text primary key,
+        hits integer not null,
+        expires_at timestamptz not null
+      );
+      create index if not exists auth_rate_limits_expiry_idx on auth_rate_limits (expires_at);
+    `,
+  },
 ]
 
 export interface AuthDatabaseOptions {

@@ -3,6 +3,8 @@ import { ServiceError } from '@grimos/service-kit'
 // Every error the auth-service answers with, in one place: clients and dashboards match on these codes.
 export const authErrorCatalogue = {
   AUTH_EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists' },
+  AUTH_EMAIL_RESERVED: { status: 400, message: 'Addresses under the .invalid domain cannot be used' },
+  AUTH_PASSWORD_REQUIRED: { status: 400, message: 'Changing the email needs current_password' },
   AUTH_INVALID_CREDENTIALS: { status: 401, message: 'The email or password is incorrect' },
   AUTH_TOKEN_MISSING: { status: 401, message: 'A bearer access token is required' },
   AUTH_TOKEN_INVALID: { status: 401, message: 'The token is malformed, forged or of the wrong kind' },

@@ -88,3 +88,19 @@ export function userEventRecorder(settings: UserEventSettings): RecordUserEvent 
     return await enqueueUserEvent(tx, input, { topic: settings.topic })
   }
 }
+
+/** The library's outbox table (packages/events db/migrations.ts); rows are keyed by user id. */
+const outboxTable = 'grimos_outbox'
+
+/**
+ * On deletion: drops the outbox rows of the user's earlier events that are already sent (or failed for good),
+ * which would otherwise keep the email and IP for `sentRetentionMs`. Pending rows stay: they still have to reach
+ * the consumers, and the user_deleted event written in the same transaction is one of them.
+ */
+export async function eraseDeliveredEvents(tx: Queryable, userId: string): Promise<number> {
+  const rows = await tx.query(
+    `delete from ${outboxTable} where message_key = $1 and status in ('sent', 'failed') returning 1`,
+    [userId],
+  )
+  return rows.length
+}

@@ -3,6 +3,7 @@ import { USER_EVENTS_TOPIC } from '@grimos/events'
 import { loadEnvConfig, serviceEnvFields } from '@grimos/service-kit'
 import { type Static, Type } from 'typebox'
 import type { UserEventSettings } from './events.ts'
+import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.ts'
 
 // The service's configuration, from the environment, validated once at start. Schema and defaults side by side.
 export const AuthEnvSchema = Type.Object({
@@ -27,10 +28,17 @@ export const AuthEnvSchema = Type.Object({
   LOGIN_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1_000 }),
   /** Login attempts per client address across all emails in the window; default `loginAttemptsPerAddressFactor` × the per-account limit. */
   LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Registrations per client address in the registration window (shared by every instance, in the database). */
+  REGISTRATION_RATE_LIMIT_MAX: Type.Integer({ minimum: 1 }),
+  /** The registration rate-limit window. */
+  REGISTRATION_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1_000 }),
   /** Largest request body; more is a 413. */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1_024, maximum: 1_048_576 }),
-  /** Only behind a proxy you run: trusts X-Forwarded-For for source_ip and rate limiting. */
-  TRUST_PROXY: Type.Boolean(),
+  /**
+   * Only behind proxies you run: `false`, a hop count (`1`: the nearest proxy) or a comma-separated list of proxy
+   * IPs/CIDRs whose X-Forwarded-For is believed for source_ip and rate limiting. `true` (trust all) is refused.
+   */
+  TRUST_PROXY: Type.String({ minLength: 1 }),
   /** The topic of the user events (the outbox rows are addressed to it). */
   USER_EVENTS_TOPIC: Type.String({ minLength: 1 }),
   /** `off` writes no outbox row and runs no relay: for benchmarks measuring the cost of publishing, never for use. */
@@ -50,7 +58,9 @@ export const authEnvDefaults = {
   LOGIN_RATE_LIMIT_MAX: 5,
   LOGIN_RATE_LIMIT_WINDOW_MS: 60_000,
   BODY_LIMIT_BYTES: 16 * 1024,
-  TRUST_PROXY: false,
+  REGISTRATION_RATE_LIMIT_MAX: 5,
+  REGISTRATION_RATE_LIMIT_WINDOW_MS: 60 * 60 * 1000,
+  TRUST_PROXY: 'false',
   USER_EVENTS_TOPIC,
   EVENT_PUBLISHING: 'on' as const,
 } satisfies Partial<Static<typeof AuthEnvSchema>>
@@ -73,16 +83,25 @@ export interface AuthSettings {
    * `perAddressMax` per address across accounts (default `loginAttemptsPerAddressFactor` × `max`).
    */
   loginRateLimit: { max: number; windowMs: number; perAddressMax?: number }
+  /** Registrations per client address and window; default 5 per hour. */
+  registrationRateLimit?: { max: number; windowMs: number }
   bodyLimit: number
-  trustProxy: boolean
+  trustProxy: TrustProxy
   /** With no mailer, outside production the verification token is returned to the caller. */
   exposeVerificationToken: boolean
   /** Default: USER_EVENTS_TOPIC of @grimos/events, publishing on. */
   userEvents?: UserEventSettings
 }
 
+export const registrationRateLimitDefaults = {
+  max: authEnvDefaults.REGISTRATION_RATE_LIMIT_MAX,
+  windowMs: authEnvDefaults.REGISTRATION_RATE_LIMIT_WINDOW_MS,
+}
+
 export function loadAuthEnv(env: Record<string, string | undefined> = process.env): AuthEnv {
   const config = loadEnvConfig(AuthEnvSchema, authEnvDefaults, env)
+  // Parsed here too, so a bad value stops the start with one line before anything opens.
+  parseTrustProxy(config.TRUST_PROXY)
   return { ...config, AUTH_DATA_DIR: resolve(repositoryRoot, config.AUTH_DATA_DIR) }
 }
 
@@ -97,8 +116,9 @@ export function settingsFrom(env: AuthEnv, jwtSecret: string): AuthSettings {
       windowMs: env.LOGIN_RATE_LIMIT_WINDOW_MS,
       perAddressMax: env.LOGIN_RATE_LIMIT_PER_ADDRESS_MAX ?? env.LOGIN_RATE_LIMIT_MAX * loginAttemptsPerAddressFactor,
     },
+    registrationRateLimit: { max: env.REGISTRATION_RATE_LIMIT_MAX, windowMs: env.REGISTRATION_RATE_LIMIT_WINDOW_MS },
     bodyLimit: env.BODY_LIMIT_BYTES,
-    trustProxy: env.TRUST_PROXY,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     exposeVerificationToken: env.NODE_ENV !== 'production',
     userEvents: { topic: env.USER_EVENTS_TOPIC, publishing: env.EVENT_PUBLISHING === 'on' },
   }

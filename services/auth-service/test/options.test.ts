@@ -50,3 +50,39 @@ test('login limits: per address across emails defaults to 10 x the per-account l
   assert.equal(settingsFrom(set, secret).loginRateLimit.perAddressMax, 200)
   assert.throws(() => loadAuthEnv({ LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: '0' }), /LOGIN_RATE_LIMIT_PER_ADDRESS_MAX/)
 })
+
+test('TRUST_PROXY: off by default, a hop count or a list of proxy CIDRs; "true" is refused with one line', () => {
+  const secret = 's'.repeat(32)
+  const trust = (value?: string) => settingsFrom(loadAuthEnv({ TRUST_PROXY: value }), secret).trustProxy
+  assert.equal(trust(), false)
+  assert.equal(trust('false'), false)
+  assert.equal(trust('0'), false)
+  assert.equal(trust('2'), 2)
+  assert.deepEqual(trust('10.0.0.0/8, 192.168.1.10,fd00::/8'), ['10.0.0.0/8', '192.168.1.10', 'fd00::/8'])
+  for (const [value, pattern] of [
+    ['true', /never "true"/],
+    ['*', /never "true"/],
+    ['11', /hop count/],
+    ['10.0.0.0/0', /neither an IP address nor a CIDR/],
+    ['10.0.0.0/33', /neither/],
+    ['proxy.internal', /neither/],
+    ['10.0.0.1,', /neither/],
+  ] as const) {
+    assert.throws(
+      () => loadAuthEnv({ TRUST_PROXY: value }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === 'TRUST_PROXY' &&
+        pattern.test(error.message) &&
+        !error.message.includes('\n'),
+      value,
+    )
+  }
+})
+
+test('registration limit: 5 per hour per address by default, settable', () => {
+  const secret = 's'.repeat(32)
+  assert.deepEqual(settingsFrom(loadAuthEnv({}), secret).registrationRateLimit, { max: 5, windowMs: 3_600_000 })
+  const set = loadAuthEnv({ REGISTRATION_RATE_LIMIT_MAX: '20', REGISTRATION_RATE_LIMIT_WINDOW_MS: '60000' })
+  assert.deepEqual(settingsFrom(set, secret).registrationRateLimit, { max: 20, windowMs: 60_000 })
+})

@@ -18,6 +18,8 @@ export function testSettings(overrides: Partial<AuthSettings> = {}): AuthSetting
     refreshTokenTtlSeconds: 7 * 24 * 3600,
     emailVerificationTtlSeconds: 3600,
     loginRateLimit: { max: 5, windowMs: 60_000 },
+    // A file's tests register many users from one address; the registration limit has tests of its own.
+    registrationRateLimit: { max: 10_000, windowMs: 60_000 },
     bodyLimit: 16 * 1024,
     trustProxy: false,
     exposeVerificationToken: true,

@@ -24,6 +24,7 @@ import { registerDlqRoutes } from './http/dlq-routes.ts'
 import { readModelWritesCounter } from './http/metrics.ts'
 import { registerReadRoutes } from './http/read-routes.ts'
 import type { ServiceConfig } from './options.ts'
+import { startAuditLogRetention } from './read-model/retention.ts'
 
 export const serviceName = 'event-consumer'
 
@@ -177,5 +178,12 @@ async function wire(app: ServiceApp, db: Database, options: ConsumerServiceOptio
     registerReadRoutes(operator, db)
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // Last, so a failed build leaves no timer behind; stopped before the database closes.
+  const retention = startAuditLogRetention(db, {
+    retentionDays: config.AUDIT_LOG_RETENTION_DAYS,
+    intervalMs: config.AUDIT_LOG_PRUNE_INTERVAL_MS,
+    logger: logger.child({ component: 'audit-retention' }),
+  })
+  app.addHook('preClose', () => retention.stop())
   return { app, consumer, dlq, db, registry }
 }

@@ -54,6 +54,22 @@ export const consumerMigrations = [
       create index if not exists ${auditLogTable}_user_idx on ${auditLogTable} (user_id, occurred_at, event_id);
     `,
   },
+  {
+    id: 'event-consumer-003-erasure-and-retention',
+    sql: `
+      -- A deleted user keeps an id and times only: email, name and roles become null (docs/privacy.md).
+      alter table ${usersTable} alter column email drop not null;
+      alter table ${usersTable} alter column roles drop not null;
+      -- What earlier versions kept of users deleted before this migration is erased now, like a new deletion.
+      update ${usersTable} set email = null, full_name = null, roles = null, email_verified = false
+        where deleted and (email is not null or full_name is not null or roles is not null);
+      update ${auditLogTable} set source_ip = null, user_agent = null
+        where user_id in (select id from ${usersTable} where deleted)
+          and (source_ip is not null or user_agent is not null);
+      -- The retention job deletes by event time.
+      create index if not exists ${auditLogTable}_occurred_idx on ${auditLogTable} (occurred_at);
+    `,
+  },
 ] as const
 
 export interface ServiceDatabaseOptions {

@@ -26,6 +26,10 @@ export const ServiceConfigSchema = Type.Object({
   CONSUMER_GROUP_ID: Type.String({ minLength: 1 }),
   /** How long a stop waits for running handlers. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 1_000 }),
+  /** Security audit log rows (IP address, user agent) are deleted this many days after their event. */
+  AUDIT_LOG_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3_650 }),
+  /** How often rows past the audit log retention are deleted (and once at start). */
+  AUDIT_LOG_PRUNE_INTERVAL_MS: Type.Integer({ minimum: 1_000 }),
 })
 
 export type ServiceConfig = Static<typeof ServiceConfigSchema>
@@ -39,6 +43,8 @@ export const serviceConfigDefaults: Partial<ServiceConfig> = {
   USER_EVENTS_TOPIC,
   CONSUMER_GROUP_ID: 'grimos-event-consumer',
   SHUTDOWN_TIMEOUT_MS: 20_000,
+  AUDIT_LOG_RETENTION_DAYS: 90,
+  AUDIT_LOG_PRUNE_INTERVAL_MS: 60 * 60 * 1000,
 }
 
 /** Reads and validates the environment; throws a one-line ConfigError naming the variable. */

@@ -48,12 +48,13 @@ test('the service turns one user life into the directory row and the audit log',
     },
     {
       id: userId,
-      email: 'ada@example.com',
-      full_name: 'Ada King',
+      // user_deleted erased them (docs/privacy.md).
+      email: null,
+      full_name: null,
       is_active: false,
       is_superuser: false,
-      roles: ['user'],
-      email_verified: true,
+      roles: null,
+      email_verified: false,
       deleted: true,
       created_at: undefined,
       updated_at: undefined,
@@ -87,7 +88,9 @@ test('the service turns one user life into the directory row and the audit log',
       [life.logout.eventId, 'user_logout', 'success'],
     ],
   )
-  assert.equal(audit.entries[0].source_ip, '203.0.113.7')
+  // The user is deleted: the audit trail keeps who, what, outcome and when, not the client's IP and agent.
+  assert.equal(audit.entries[0].source_ip, null)
+  assert.equal(audit.entries[0].user_agent, null)
   assert.equal(audit.entries[0].request_id, 'req-1')
 
   const metrics = (await service.app.inject({ method: 'GET', url: '/metrics' })).body

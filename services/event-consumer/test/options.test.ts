@@ -38,3 +38,11 @@ test('the operator token is required in production and generated elsewhere', () 
   assert.ok(made.token.length >= 32)
   assert.notEqual(resolveOperatorToken({ NODE_ENV: 'test' }).token, made.token, 'a new one per run')
 })
+
+test('the audit log retention defaults to 90 days, swept hourly; zero days is refused', () => {
+  const config = loadServiceConfig({})
+  assert.equal(config.AUDIT_LOG_RETENTION_DAYS, 90)
+  assert.equal(config.AUDIT_LOG_PRUNE_INTERVAL_MS, 3_600_000)
+  assert.equal(loadServiceConfig({ AUDIT_LOG_RETENTION_DAYS: '400' }).AUDIT_LOG_RETENTION_DAYS, 400)
+  assert.throws(() => loadServiceConfig({ AUDIT_LOG_RETENTION_DAYS: '0' }), /AUDIT_LOG_RETENTION_DAYS/)
+})

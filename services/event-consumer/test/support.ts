@@ -170,6 +170,8 @@ export async function buildTestService(
   topic: string,
   consumer?: ConsumerTuning,
   via: { databaseUrl?: string; registryUrl?: string } = {},
+  /** More environment for the service's configuration (e.g. the audit log retention). */
+  env: Record<string, string> = {},
 ) {
   const schema = uniqueSchema('ec_svc')
   const config = loadServiceConfig({
@@ -181,6 +183,7 @@ export async function buildTestService(
     USER_EVENTS_TOPIC: topic,
     CONSUMER_GROUP_ID: `${topic}.group`,
     OPERATOR_TOKEN: testToken,
+    ...env,
   })
   const service = await buildConsumerService({
     config,

@@ -34,9 +34,17 @@ export const DeadLetterWriterOptionsSchema = Type.Object({
   replicationFactor: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Of a DLQ topic we create; the topic defaults when unset. */
   minInsyncReplicas: Type.Optional(Type.Integer({ minimum: 1 })),
+  /**
+   * `retention.ms` of a DLQ topic we create: dead letters hold whole events (emails, IP addresses), so they are
+   * kept for a set time (docs/privacy.md), never the broker's default. An existing topic keeps its own setting.
+   */
+  retentionMs: Type.Integer({ minimum: 60_000 }),
 })
 
-export const deadLetterWriterDefaults = {}
+/** Two weeks: time for an operator to look at a dead letter, then it is gone with what it holds. */
+export const DLQ_RETENTION_MS = 14 * 24 * 60 * 60 * 1000
+
+export const deadLetterWriterDefaults = { retentionMs: DLQ_RETENTION_MS }
 
 export const DLQ_SUFFIX = '.dlq'
 export const STATUS_SUFFIX = '.status'

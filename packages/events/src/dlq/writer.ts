@@ -19,6 +19,8 @@ export interface DeadLetterWriterOptions {
   partitions?: number
   replicationFactor?: number
   minInsyncReplicas?: number
+  /** `retention.ms` of a DLQ topic this writer creates; default DLQ_RETENTION_MS (14 days). */
+  retentionMs?: number
 }
 
 interface QueuedDeadLetter {
@@ -43,7 +45,7 @@ const MAX_IN_FLIGHT = 4
  * provenance and failure headers. Same key means same DLQ partition, so per-key order survives in the DLQ.
  */
 export class DeadLetterWriter {
-  readonly #options: DeadLetterWriterOptions
+  readonly #options: DeadLetterWriterOptions & { retentionMs: number }
   readonly #clients: HeldKafkaClients
   /** One creation attempt per DLQ topic, shared by concurrent calls; dropped on failure so it is retried. */
   readonly #ensured = new Map<string, Promise<number>>()
@@ -135,6 +137,7 @@ export class DeadLetterWriter {
       partitions: partitions > 0 ? partitions : undefined,
       replicationFactor: this.#options.replicationFactor,
       minInsyncReplicas: this.#options.minInsyncReplicas,
+      retentionMs: this.#options.retentionMs,
     })
     // An existing DLQ topic keeps the partition count it has.
     const actual = (await this.#clients.admin.partitionOffsets(topic)).length

@@ -8,7 +8,7 @@ import type { TokenPair } from '../auth/tokens.ts'
 import type { Queryable } from '../db.ts'
 import { authError } from '../errors.ts'
 import { type RecordUserEvent, type RequestContext, requestContext } from '../events.ts'
-import { findActiveUserByEmail, findUserById, insertUser, type UserRow } from '../users/repository.ts'
+import { findActiveUserByEmail, findUserById, insertUser, isReservedEmail, type UserRow } from '../users/repository.ts'
 import { toUserView, UserViewSchema } from '../users/view.ts'
 import { loginAttemptsPerAddress, normalizedEmail } from './attempt-limits.ts'
 import { AnyPassword, Email, errorResponses, FullName, NewPassword, type RouteDeps, strict } from './shared.ts'
@@ -44,15 +44,18 @@ export function registerAuthRoutes(app: ServiceApp, deps: RouteDeps): void {
   app.post(
     '/auth/register',
     {
+      preHandler: limits.register,
       schema: {
         tags: ['auth'],
         summary: 'Create an account',
+        description: 'Rate-limited per client address. Addresses under `.invalid` are refused (400).',
         body: Type.Object({ email: Email, password: NewPassword, full_name: FullName }, strict),
-        response: { 201: UserViewSchema, ...errorResponses(400, 409, 413) },
+        response: { 201: UserViewSchema, ...errorResponses(400, 409, 413, 429) },
       },
     },
     async (request, reply) => {
       const { email, password, full_name } = request.body
+      if (isReservedEmail(email)) throw authError('AUTH_EMAIL_RESERVED')
       const passwordHash = await hashPassword(password)
       const context = requestContext(request)
       const user = await db.transaction(async (tx) => {

@@ -46,3 +46,14 @@ export async function markVerificationUsed(tx: Queryable, hash: string): Promise
 export async function deleteVerifications(tx: Queryable, userId: string): Promise<void> {
   await tx.query('delete from auth_email_verifications where user_id = $1::uuid', [userId])
 }
+
+/**
+ * Deletes links that can no longer be used (confirmed, or expired): each row holds an email address, and one that
+ * cannot verify anything has no reason to keep it. Resolves how many.
+ */
+export async function pruneSpentVerifications(db: Queryable): Promise<number> {
+  const rows = await db.query(
+    'delete from auth_email_verifications where used_at is not null or expires_at <= now() returning 1',
+  )
+  return rows.length
+}

@@ -29,7 +29,7 @@ export interface NewUser {
 export async function insertUser(tx: Queryable, user: NewUser): Promise<UserRow | undefined> {
   const [row] = await tx.query<UserRow>(
     `insert into auth_users (id, email, password_hash, full_name) values ($1::uuid, $2, $3, $4)
-     on conflict ((lower(email))) do nothing
+     on conflict ((lower(email))) where deleted_at is null do nothing
      returning ${columns}`,
     [user.id, user.email, user.passwordHash, user.fullName],
   )
@@ -96,6 +96,8 @@ export async function markEmailVerified(tx: Queryable, id: string): Promise<User
 /**
  * Deletion keeps the row (sessions and audit trails reference the id) but erases what identifies the person:
  * the email becomes a placeholder, the name and the password hash are dropped, the account is inactive.
+ * The placeholder can never collide: deleted rows are outside the unique index (auth-004), and `.invalid`
+ * addresses cannot be registered (`isReservedEmail`).
  */
 export async function anonymizeUser(tx: Queryable, id: string): Promise<void> {
   await tx.query(
@@ -105,4 +107,10 @@ export async function anonymizeUser(tx: Queryable, id: string): Promise<void> {
      where id = $1::uuid`,
     [id],
   )
+}
+
+/** The placeholder domain of deleted accounts, and every other `.invalid` address (RFC 2606): never registrable. */
+export function isReservedEmail(email: string): boolean {
+  const domain = email.trim().toLowerCase().split('@').at(-1) ?? ''
+  return /(^|\.)invalid\.?$/.test(domain)
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, test } from 'node:test'
+import { pruneSpentVerifications } from '../../src/users/email-verifications.ts'
 import { startTestApp, uniqueEmail } from '../support.ts'
 
 const shared = startTestApp({ after })
@@ -42,7 +43,10 @@ test('a token sent before an email change does not verify the new address', asyn
   const { call, register } = await shared
   const user = await register()
   const requested = await call('POST', '/users/me/email-verification', { token: user.access_token })
-  await call('PATCH', '/users/me', { token: user.access_token, body: { email: uniqueEmail('changed') } })
+  await call('PATCH', '/users/me', {
+    token: user.access_token,
+    body: { email: uniqueEmail('changed'), current_password: user.password },
+  })
   const confirmed = await call('POST', '/users/email-verification/confirm', { body: { token: requested.body.token } })
   assert.equal(confirmed.status, 400)
   assert.equal(confirmed.body.error.code, 'AUTH_VERIFICATION_TOKEN_INVALID')
@@ -74,4 +78,28 @@ test('in production the token is never returned', async (t) => {
   const requested = await call('POST', '/users/me/email-verification', { token: user.access_token })
   assert.equal(requested.status, 202)
   assert.deepEqual(Object.keys(requested.body), ['expires_at'])
+})
+
+test('confirmed and expired links (they hold the address) are pruned; a live one stays', async () => {
+  const { call, register, db } = await shared
+  const confirmed = await register()
+  const link = await call('POST', '/users/me/email-verification', { token: confirmed.access_token })
+  await call('POST', '/users/email-verification/confirm', { body: { token: link.body.token } })
+  const expired = await register()
+  await call('POST', '/users/me/email-verification', { token: expired.access_token })
+  await db.query(`update auth_email_verifications set expires_at = now() - interval '1 second' where user_id = $1`, [
+    expired.id,
+  ])
+  const live = await register()
+  await call('POST', '/users/me/email-verification', { token: live.access_token })
+
+  await pruneSpentVerifications(db)
+  const left = await db.query<{ user_id: string }>(
+    'select user_id::text as user_id from auth_email_verifications where user_id = any($1::uuid[])',
+    [[confirmed.id, expired.id, live.id]],
+  )
+  assert.deepEqual(
+    left.map((r) => r.user_id),
+    [live.id],
+  )
 })

@@ -26,7 +26,7 @@ test('PATCH /users/me publishes user_updated with the changed fields; an email c
   const newEmail = uniqueEmail('moved')
   const both = await call('PATCH', '/users/me', {
     token: user.access_token,
-    body: { full_name: 'Ada King', email: newEmail },
+    body: { full_name: 'Ada King', email: newEmail, current_password: user.password },
   })
   assert.equal(both.status, 200)
   assert.equal(both.body.email, newEmail)
@@ -57,7 +57,7 @@ test('PATCH to an email another account has is 409 and publishes nothing', async
   const before = (await outbox(second.id)).length
   const taken = await call('PATCH', '/users/me', {
     token: second.access_token,
-    body: { email: first.email.toUpperCase() },
+    body: { email: first.email.toUpperCase(), current_password: second.password },
   })
   assert.equal(taken.status, 409)
   assert.equal(taken.body.error.code, 'AUTH_EMAIL_TAKEN')
@@ -105,4 +105,65 @@ test('DELETE /users/me needs the password, anonymizes, revokes every session and
     body: { email: user.email, password: user.password, full_name: 'New Ada' },
   })
   assert.equal(again.status, 201)
+})
+
+test('an email change needs the current password and logs out every other session', async () => {
+  const { call, register, login, outbox } = await shared
+  const user = await register()
+  const otherSession = await login(user.email, user.password)
+  const newEmail = uniqueEmail('moved')
+
+  const without = await call('PATCH', '/users/me', { token: user.access_token, body: { email: newEmail } })
+  assert.equal(without.status, 400)
+  assert.equal(without.body.error.code, 'AUTH_PASSWORD_REQUIRED')
+  const wrong = await call('PATCH', '/users/me', {
+    token: user.access_token,
+    body: { email: newEmail, current_password: 'not my password' },
+  })
+  assert.equal(wrong.status, 403)
+  assert.equal(wrong.body.error.code, 'AUTH_PASSWORD_INCORRECT')
+  assert.equal((await call('GET', '/users/me', { token: otherSession.access_token })).status, 200)
+  assert.equal((await outbox(user.id)).filter((e) => e.event_type === 'user_updated').length, 0)
+
+  const moved = await call('PATCH', '/users/me', {
+    token: user.access_token,
+    body: { email: newEmail, current_password: user.password },
+  })
+  assert.equal(moved.status, 200)
+  assert.equal(moved.body.email, newEmail)
+  // This session goes on; the other one (access and refresh token) is revoked.
+  assert.equal((await call('GET', '/users/me', { token: user.access_token })).status, 200)
+  const revoked = await call('GET', '/users/me', { token: otherSession.access_token })
+  assert.equal(revoked.status, 401)
+  assert.equal(revoked.body.error.code, 'AUTH_TOKEN_REVOKED')
+  assert.equal(
+    (await call('POST', '/auth/refresh', { body: { refresh_token: otherSession.refresh_token } })).status,
+    401,
+  )
+
+  // A name change alone needs no password and ends no session.
+  const third = await login(newEmail, user.password)
+  const renamed = await call('PATCH', '/users/me', { token: user.access_token, body: { full_name: 'Ada B.' } })
+  assert.equal(renamed.status, 200)
+  assert.equal((await call('GET', '/users/me', { token: third.access_token })).status, 200)
+})
+
+test('wrong current passwords on an email change spend the per-user password budget (429)', async (t) => {
+  const { call, register } = await startTestApp(t, { loginRateLimit: { max: 2, windowMs: 60_000 } })
+  const user = await register()
+  const statuses = []
+  for (let i = 0; i < 3; i++) {
+    const response = await call('PATCH', '/users/me', {
+      token: user.access_token,
+      body: { email: uniqueEmail('guess'), current_password: `guess number ${i}` },
+    })
+    statuses.push(response.status)
+  }
+  assert.deepEqual(statuses, [403, 403, 429])
+  // The same budget covers the password route.
+  const password = await call('POST', '/users/me/password', {
+    token: user.access_token,
+    body: { current_password: user.password, new_password: 'another long password' },
+  })
+  assert.equal(password.status, 429)
 })

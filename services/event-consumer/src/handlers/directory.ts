@@ -1,4 +1,5 @@
 import type { EventHandler, EventProcessingResult, UserEventType } from '../events.ts'
+import { eraseAuditClientContext } from '../read-model/audit-log.ts'
 import { type ApplyOutcome, applyRegistered, applySnapshot } from '../read-model/users.ts'
 import { type OutcomeObserver, succeeded, transactionOf } from './transaction.ts'
 
@@ -23,7 +24,10 @@ export function directoryHandlers(observe: OutcomeObserver) {
     return resultOf(event.event_type, event.user_id, outcome)
   }
   const snapshot: EventHandler<'user_updated' | 'user_deleted' | 'user_email_verified'> = async (event, context) => {
-    const outcome = await applySnapshot(transactionOf(context), event)
+    const tx = transactionOf(context)
+    const outcome = await applySnapshot(tx, event)
+    // Every deletion that reaches us erases, even a duplicate: the audit rows may have arrived since the first.
+    if (event.event_type === 'user_deleted') await eraseAuditClientContext(tx, event.user_id)
     observe(event.event_type, outcome)
     return resultOf(event.event_type, event.user_id, outcome)
   }

@@ -1,7 +1,9 @@
 import type { Queryable, UserEvent } from '../events.ts'
 
 // The security audit log: one row per login attempt (failed ones included), logout and password change, keyed
-// by event_id so a redelivered event is recorded once. Rows are only ever inserted.
+// by event_id so a redelivered event is recorded once. Rows are inserted; two things change them later: a
+// user_deleted removes the client context (IP address, user agent) of that user's rows, and the retention job
+// deletes rows older than AUDIT_LOG_RETENTION_DAYS (docs/privacy.md).
 
 export const auditLogTable = 'security_audit_log'
 
@@ -60,9 +62,14 @@ export function auditEntryOf(event: AuditedEvent): Omit<AuditEntry, 'recorded_at
   }
 }
 
-/** Records the event; false when its event_id is already in the log. */
-export async function recordAuditEvent(tx: Queryable, event: AuditedEvent): Promise<boolean> {
-  const entry = auditEntryOf(event)
+/**
+ * Records the event; false when its event_id is already in the log. `erased`: the user is deleted, so the row
+ * keeps who, what, outcome and when, without the client's IP address and user agent (a late or replayed event
+ * must not bring them back).
+ */
+export async function recordAuditEvent(tx: Queryable, event: AuditedEvent, erased = false): Promise<boolean> {
+  const recorded = auditEntryOf(event)
+  const entry = erased ? { ...recorded, source_ip: null, user_agent: null } : recorded
   const rows = await tx.query(
     `insert into ${auditLogTable} (event_id, user_id, event_type, occurred_at, source_ip, user_agent, request_id,
        outcome, details)
@@ -110,4 +117,23 @@ export async function listAuditEntries(db: Queryable, query: AuditQuery = {}): P
      order by occurred_at, event_id limit $${params.length}`,
     params,
   )
+}
+
+/** Removes the client context (IP address, user agent) from every row of a deleted user; resolves how many. */
+export async function eraseAuditClientContext(tx: Queryable, userId: string): Promise<number> {
+  const rows = await tx.query(
+    `update ${auditLogTable} set source_ip = null, user_agent = null
+     where user_id = $1 and (source_ip is not null or user_agent is not null) returning 1`,
+    [userId],
+  )
+  return rows.length
+}
+
+/** The retention: deletes rows whose event is older than `retentionDays`; resolves how many. */
+export async function pruneAuditLog(db: Queryable, retentionDays: number): Promise<number> {
+  const rows = await db.query(
+    `delete from ${auditLogTable} where occurred_at < now() - $1::float8 * interval '1 day' returning 1`,
+    [retentionDays],
+  )
+  return rows.length
 }

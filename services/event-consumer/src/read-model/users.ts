@@ -19,13 +19,14 @@ export type DirectoryEvent = UserEvent<'user_registered' | 'user_updated' | 'use
  */
 export type ApplyOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored' | 'unknown-user'
 
+/** After a user_deleted, `email`, `full_name` and `roles` are null: the row keeps the id and the times only. */
 export interface DirectoryUser {
   id: string
-  email: string
+  email: string | null
   full_name: string | null
   is_active: boolean
   is_superuser: boolean
-  roles: string[]
+  roles: string[] | null
   email_verified: boolean
   deleted: boolean
   deleted_at: Date | null
@@ -94,25 +95,25 @@ const derivedColumns = {
   // A new address is unverified until its own user_email_verified.
   user_updated: 'email_verified = case when email = $2 then email_verified else false end',
   user_email_verified: 'email_verified = ($2 = $9)',
-  user_deleted:
-    'email_verified = case when email = $2 then email_verified else false end, deleted = true, deleted_at = $7',
 } as const
 
 /**
  * Applies the snapshot of a later event to an existing row. The row is locked first, so concurrent events of one
  * user apply one after the other; an event for a user not registered yet writes nothing and says so, and the
- * caller asks for a retry instead of inventing a row.
+ * caller asks for a retry instead of inventing a row. A user_deleted goes to `applyDeleted`.
  */
 export async function applySnapshot(
   tx: Queryable,
   event: UserEvent<'user_updated' | 'user_deleted' | 'user_email_verified'>,
 ): Promise<ApplyOutcome> {
+  if (event.event_type === 'user_deleted') return await applyDeleted(tx, event)
   const [current] = await tx.query<{ deleted: boolean; newer: boolean }>(
     `select deleted, updated_at > $2::timestamptz as newer from ${usersTable} where id = $1 for update`,
     [event.user_id, event.timestamp],
   )
   if (!current) return 'unknown-user'
   if (!(await claim(tx, event, 'applied'))) return 'duplicate'
+  // Deleted is final: a replay or a late retry of an older event must not bring the personal data back.
   const skipped = current.deleted ? 'ignored' : current.newer ? 'stale' : undefined
   if (skipped) {
     await settle(tx, event.event_id, skipped)
@@ -128,6 +129,47 @@ export async function applySnapshot(
     params,
   )
   return 'applied'
+}
+
+/**
+ * Erases the user: email, name and roles become null, `deleted_at` is the event's time. Unlike other events it
+ * is never stale (an older deletion still deletes) and needs no row: for a user not seen yet it leaves a
+ * tombstone, so a user_registered arriving later (a replay, a retry) finds the id taken and is ignored.
+ * The snapshot in the event (the email as it was) is deliberately not copied.
+ */
+export async function applyDeleted(tx: Queryable, event: UserEvent<'user_deleted'>): Promise<ApplyOutcome> {
+  const [current] = await tx.query<{ deleted: boolean }>(`select deleted from ${usersTable} where id = $1 for update`, [
+    event.user_id,
+  ])
+  if (!(await claim(tx, event, 'applied'))) return 'duplicate'
+  if (current?.deleted) {
+    await settle(tx, event.event_id, 'ignored')
+    return 'ignored'
+  }
+  const params = [event.user_id, event.timestamp, event.event_id]
+  if (!current) {
+    await tx.query(
+      `insert into ${usersTable} (id, email, full_name, is_active, is_superuser, roles, email_verified, deleted,
+         deleted_at, created_at, updated_at, last_event_id, version)
+       values ($1, null, null, false, false, null, false, true, $2, $2, $2, $3, 1)`,
+      params,
+    )
+    return 'applied'
+  }
+  await tx.query(
+    `update ${usersTable} set email = null, full_name = null, roles = null, is_active = false,
+       email_verified = false, deleted = true, deleted_at = $2, updated_at = greatest(updated_at, $2::timestamptz),
+       last_event_id = $3, version = version + 1
+     where id = $1`,
+    params,
+  )
+  return 'applied'
+}
+
+/** Whether the user is erased; locks the row (shared) so a deletion running meanwhile is waited for. */
+export async function isUserDeleted(tx: Queryable, id: string): Promise<boolean> {
+  const [row] = await tx.query<{ deleted: boolean }>(`select deleted from ${usersTable} where id = $1 for share`, [id])
+  return row?.deleted === true
 }
 
 export async function findUser(db: Queryable, id: string): Promise<DirectoryUser | undefined> {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { listAuditEntries, recordAuditEvent } from '../../src/read-model/audit-log.ts'
+import {
+  eraseAuditClientContext,
+  listAuditEntries,
+  pruneAuditLog,
+  recordAuditEvent,
+} from '../../src/read-model/audit-log.ts'
 import { lifeOf, testOnEachEngine } from '../support.ts'
 
 testOnEachEngine('security events are recorded once each, with their request context', async (db) => {
@@ -46,4 +51,41 @@ testOnEachEngine('the log filters by user, type and outcome', async (db) => {
     [bob.logout.event_id],
   )
   assert.equal((await listAuditEntries(db, { limit: 1 })).length, 1)
+})
+
+testOnEachEngine(
+  'erasing a user removes IP address and user agent from all their rows, and only theirs',
+  async (db) => {
+    const ada = lifeOf(randomUUID())
+    const bob = lifeOf(randomUUID())
+    for (const event of [ada.failedLogin, ada.login, bob.login])
+      await db.transaction((tx) => recordAuditEvent(tx, event))
+    assert.equal(await db.transaction((tx) => eraseAuditClientContext(tx, ada.login.user_id)), 2)
+    const erased = await listAuditEntries(db, { userId: ada.login.user_id })
+    assert.deepEqual(
+      erased.map((e) => [e.event_type, e.outcome, e.source_ip, e.user_agent, e.occurred_at.toISOString()]),
+      [
+        ['user_login', 'failure', null, null, ada.failedLogin.timestamp],
+        ['user_login', 'success', null, null, ada.login.timestamp],
+      ],
+    )
+    assert.equal((await listAuditEntries(db, { userId: bob.login.user_id }))[0]?.source_ip, '203.0.113.7')
+    // An event of an erased user is recorded without the client context.
+    assert.equal(await db.transaction((tx) => recordAuditEvent(tx, ada.logout, true)), true)
+    const [logout] = await listAuditEntries(db, { userId: ada.login.user_id, eventType: 'user_logout' })
+    assert.deepEqual([logout?.source_ip, logout?.user_agent, logout?.request_id], [null, null, 'req-1'])
+  },
+)
+
+testOnEachEngine('retention deletes rows older than the given days and keeps the rest', async (db) => {
+  const now = Date.now()
+  const old = lifeOf(randomUUID(), new Date(now - 40 * 86_400_000))
+  const fresh = lifeOf(randomUUID(), new Date(now - 5 * 86_400_000))
+  for (const event of [old.login, old.logout, fresh.login]) await db.transaction((tx) => recordAuditEvent(tx, event))
+  assert.equal(await pruneAuditLog(db, 30), 2)
+  assert.deepEqual(
+    (await listAuditEntries(db)).map((e) => e.event_id),
+    [fresh.login.event_id],
+  )
+  assert.equal(await pruneAuditLog(db, 30), 0)
 })

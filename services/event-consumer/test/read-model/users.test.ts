@@ -104,3 +104,68 @@ testOnEachEngine('a rolled-back transaction leaves neither the row nor the claim
   assert.equal(await findUser(db, id), undefined)
   assert.equal(await db.transaction((tx) => applyRegistered(tx, life.registered)), 'applied')
 })
+
+testOnEachEngine('user_deleted erases email, name and roles and sets deleted_at', async (db) => {
+  const id = randomUUID()
+  const life = lifeOf(id)
+  await db.transaction((tx) => applyRegistered(tx, life.registered))
+  await db.transaction((tx) => applySnapshot(tx, life.emailVerified))
+  assert.equal(await db.transaction((tx) => applySnapshot(tx, life.deleted)), 'applied')
+  const user = await findUser(db, id)
+  assert.deepEqual(
+    [user?.email, user?.full_name, user?.roles, user?.email_verified, user?.is_active, user?.deleted],
+    [null, null, null, false, false, true],
+  )
+  assert.equal(user?.deleted_at?.toISOString(), life.deleted.timestamp)
+  // The event carried the email as it was; nothing of it is stored.
+  const raw = await db.query('select * from user_directory where id = $1', [id])
+  assert.doesNotMatch(JSON.stringify(raw), /ada@example\.com|Ada/)
+})
+
+testOnEachEngine(
+  'nothing after a deletion brings personal data back: replays, late retries, older events',
+  async (db) => {
+    const id = randomUUID()
+    const life = lifeOf(id)
+    await db.transaction((tx) => applyRegistered(tx, life.registered))
+    await db.transaction((tx) => applySnapshot(tx, life.deleted))
+    // Replays of earlier events under their own ids, and fresh copies (new ids) of them, later in time too.
+    const later = lifeOf(id, new Date('2026-01-01T00:00:00Z'))
+    assert.equal(await db.transaction((tx) => applyRegistered(tx, life.registered)), 'duplicate')
+    assert.equal(await db.transaction((tx) => applyRegistered(tx, later.registered)), 'ignored')
+    for (const event of [life.updated, life.emailVerified, later.updated, later.emailVerified]) {
+      const outcome = await db.transaction((tx) => applySnapshot(tx, event))
+      assert.equal(outcome, 'ignored', event.event_type)
+    }
+    assert.equal(await db.transaction((tx) => applySnapshot(tx, later.deleted)), 'ignored')
+    const user = await findUser(db, id)
+    assert.deepEqual([user?.email, user?.full_name, user?.roles], [null, null, null])
+    assert.equal(user?.deleted_at?.toISOString(), life.deleted.timestamp, 'the first deletion is the one kept')
+  },
+)
+
+testOnEachEngine('a deletion older than the row still erases (it is never stale)', async (db) => {
+  const id = randomUUID()
+  const life = lifeOf(id)
+  await db.transaction((tx) => applyRegistered(tx, life.registered))
+  const future = lifeOf(id, new Date('2025-06-01T00:00:00Z'))
+  await db.transaction((tx) => applySnapshot(tx, future.updated))
+  assert.equal(await db.transaction((tx) => applySnapshot(tx, life.deleted)), 'applied')
+  const user = await findUser(db, id)
+  assert.deepEqual([user?.email, user?.full_name, user?.deleted], [null, null, true])
+  assert.equal(user?.updated_at.toISOString(), future.updated.timestamp, 'updated_at never goes back')
+})
+
+testOnEachEngine(
+  'a deletion of a user not seen yet leaves a tombstone; the late registration is ignored',
+  async (db) => {
+    const id = randomUUID()
+    const life = lifeOf(id)
+    assert.equal(await db.transaction((tx) => applySnapshot(tx, life.deleted)), 'applied')
+    assert.equal(await db.transaction((tx) => applyRegistered(tx, life.registered)), 'ignored')
+    assert.equal(await db.transaction((tx) => applySnapshot(tx, life.updated)), 'ignored')
+    const user = await findUser(db, id)
+    assert.deepEqual([user?.email, user?.full_name, user?.roles, user?.deleted], [null, null, null, true])
+    assert.equal(user?.deleted_at?.toISOString(), life.deleted.timestamp)
+  },
+)
