@@ -16,6 +16,7 @@ const phases: { name: string; args: string[] }[] = [
       'services/*/test/**/*.test.ts',
       'infra/test/**/*.test.ts',
       'test/e2e/**/*.test.ts',
+      'test/security/**/*.test.ts',
       'test/fuzz/**/*.test.ts',
       'test/docs/**/*.test.ts',
     ],
