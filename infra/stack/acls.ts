@@ -71,6 +71,14 @@ export function grants(topic = USER_EVENTS_TOPIC): Grant[] {
       why: 'sees every group and its lag',
     },
     {
+      principal: 'operator',
+      resource: 'CLUSTER',
+      name: 'kafka-cluster',
+      pattern: 'LITERAL',
+      operations: ['DESCRIBE'],
+      why: 'sees the brokers (console, kafbat UI)',
+    },
+    {
       principal: 'registry',
       resource: 'TOPIC',
       name: REGISTRY_TOPIC_PREFIX,
