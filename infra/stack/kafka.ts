@@ -173,7 +173,14 @@ function kafkaNodeComponent(node: KafkaNode): Component {
     // Its own broker: a cluster is healthy when every node answers, not just one of them.
     isHealthy: () => kafkaAnswers(3000, broker),
     // Once every node answers: the ACLs, as the admin (idempotent, so a reused broker gets today's table too).
-    afterHealthy: node.id === 1 && !insecure ? async () => void (await applyAcls()) : undefined,
+    // The running broker's mode decides, not this process's env: `up` may reuse a stack started from another shell.
+    afterHealthy:
+      node.id === 1
+        ? async () => {
+            if (listenerMode() === 'SASL_SSL') await applyAcls()
+            else if (!insecure) console.error(INSECURE_WARNING)
+          }
+        : undefined,
   }
 }
 
