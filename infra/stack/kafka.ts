@@ -157,7 +157,7 @@ function kafkaNodeComponent(node: KafkaNode): Component {
   return {
     name: kafkaNodeName(node),
     describe: () =>
-      `Apache Kafka ${kafka.version} (${role})  ${broker} ${listenerMode() === 'PLAINTEXT' ? 'PLAINTEXT, no authentication (GRIMOS_INSECURE=1)' : 'SASL_SSL (SCRAM-SHA-512, TLS 1.3)'}${single ? '' : ` (controller :${node.controllerPort})`}`,
+      `Apache Kafka ${kafka.version} (${role})  ${broker}${single ? '' : ` (controller :${node.controllerPort})`}  ${listenerMode() === 'PLAINTEXT' ? 'PLAINTEXT, no authentication (GRIMOS_INSECURE=1)' : 'SASL_SSL (SCRAM-SHA-512, TLS 1.3)'}`,
     // Node i's ports move with the base ports (config.ts), so the base ports' env vars are what to change.
     ports: { GRIMOS_KAFKA_PORT: node.brokerPort, GRIMOS_KAFKA_CONTROLLER_PORT: node.controllerPort },
     // No node of a cluster answers before a quorum of controllers runs: all are started, then waited for.
