@@ -10,6 +10,7 @@ import { isAlive, runningPid } from '../../infra/stack/processes.ts'
 import { infrastructure, up } from '../../infra/stack/stack.ts'
 import { USER_EVENT_TYPES } from '../../packages/events/src/catalog/index.ts'
 import { openDatabase } from '../../packages/events/src/db/index.ts'
+import { eventsEnv } from '../../packages/events/src/env.ts'
 import { KafkaAdmin } from '../../packages/events/src/kafka/index.ts'
 import { connectionDefaults } from '../../packages/events/src/kafka/options.ts'
 import { EventSerde } from '../../packages/events/src/serde/index.ts'
@@ -23,16 +24,18 @@ import { databaseUrl, kafkaBootstrap, registryUrl, uniqueName } from './index.ts
  * kill one broker and measure another (or worse, publish into someone else's stack): refuse to run at all.
  */
 export function assertOwnStack(): void {
-  const library = connectionDefaults.bootstrapBrokers.join(',')
+  // What the library's clients will really use: KAFKA_BOOTSTRAP_SERVERS (env.ts) over the built-in default.
+  const library = (eventsEnv().bootstrapBrokers ?? connectionDefaults.bootstrapBrokers).join(',')
+  const libraryRegistry = eventsEnv().registryUrl ?? registryDefaults.registryUrl
   const seen = { stack: stackKafka, library, testSupport: kafkaBootstrap }
   if (library !== stackKafka || kafkaBootstrap !== stackKafka) {
     throw new Error(
       `chaos cases need one broker: this checkout's stack listens on ${stackKafka} (GRIMOS_KAFKA_PORT) but clients would use ${JSON.stringify(seen)}; set KAFKA_BOOTSTRAP_SERVERS=${stackKafka}`,
     )
   }
-  if (registryDefaults.registryUrl !== stackRegistry || registryUrl !== stackRegistry) {
+  if (libraryRegistry !== stackRegistry || registryUrl !== stackRegistry) {
     throw new Error(
-      `chaos cases need one registry: the stack's is ${stackRegistry} (GRIMOS_REGISTRY_PORT), clients use ${registryDefaults.registryUrl}; set SCHEMA_REGISTRY_URL=${stackRegistry}`,
+      `chaos cases need one registry: the stack's is ${stackRegistry} (GRIMOS_REGISTRY_PORT), clients use ${libraryRegistry}; set SCHEMA_REGISTRY_URL=${stackRegistry}`,
     )
   }
 }
