@@ -114,8 +114,10 @@ async function prepare(java: string, node: KafkaNode): Promise<string> {
       await run(java, [...jvmArgs(libs), 'kafka.tools.StorageTool', ...format])
       writeFileSync(scramMarker(node), 'SCRAM-SHA-512 users formatted in\n')
     } catch (error) {
-      const detail = ((error as { stderr?: string }).stderr ?? String(error)).trim().split('\n').at(-1)
-      throw new StackError(`formatting Kafka storage in ${dataDir(node)} failed: ${detail}`)
+      const detail = ((error as { stderr?: string }).stderr ?? String(error)).trim().split('\n').at(-1) ?? ''
+      // The command line carried the SCRAM passwords: none may reach the one line a person reads.
+      const redacted = detail.replace(/password=[^\],\s]+/g, 'password=***')
+      throw new StackError(`formatting Kafka storage in ${dataDir(node)} failed: ${redacted}`)
     }
   }
   return libs
