@@ -16,6 +16,7 @@ import {
 import { Consumer } from '@platformatic/kafka'
 import avro from 'avsc'
 import { Registry } from 'prom-client'
+import { rawClientSecurity } from '../test/support/raw-client.ts'
 import { loginInput } from './events.ts'
 import { fmt, machineLine, median, writeSection } from './report.ts'
 
@@ -61,7 +62,14 @@ async function rawDecode(group: string): Promise<number> {
 
 /** A raw consumer of the whole topic from the beginning, manual commits, as both raw variants read it. */
 async function rawSubscription(group: string, clientId: string) {
-  const consumer = new Consumer({ clientId, groupId: group, bootstrapBrokers: [bootstrap], groupProtocol: 'classic' })
+  const consumer = new Consumer({
+    clientId,
+    groupId: group,
+    bootstrapBrokers: [bootstrap],
+    groupProtocol: 'classic',
+    // The same listener as ours: SASL_SSL on the secure stack.
+    ...rawClientSecurity(),
+  })
   const stream = await consumer.consume({
     topics: [topic],
     autocommit: false,

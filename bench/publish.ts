@@ -14,6 +14,7 @@ import {
 } from '@grimos/events'
 import { ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka'
 import avro from 'avsc'
+import { rawClientSecurity } from '../test/support/raw-client.ts'
 import { benchEmail, loginInput } from './events.ts'
 import { fmt, machineLine, median, percentile, writeSection } from './report.ts'
 
@@ -70,6 +71,8 @@ async function main() {
   const raw = new Producer({
     clientId: 'bench-raw',
     bootstrapBrokers: [bootstrap],
+    // The same listener as ours: SASL_SSL on the secure stack.
+    ...rawClientSecurity(),
     idempotent: true,
     acks: ProduceAcks.ALL,
     // Keys, values and header values go as the same Buffers we send; header names are strings, as in ours.

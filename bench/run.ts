@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { useAdminCredentials } from '../infra/stack/security.ts'
 import { down, infrastructure, up } from '../infra/stack/stack.ts'
 
 const names = ['publish', 'consume', 'http']
@@ -19,6 +20,8 @@ let started: string[] = []
 let failed = false
 try {
   started = await up((line) => process.stderr.write(`[stack] ${line}\n`), infrastructure)
+  // The children act as the stack's admin (they create and delete topics of their own), over SASL_SSL.
+  useAdminCredentials()
   for (const name of selected) {
     const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url))
     if (!existsSync(script)) throw new Error(`bench/${name}.ts is missing`)

@@ -2,6 +2,7 @@
 // stops only what it started. Phase 1 runs files in parallel; phase 2 (test/chaos) stops and restarts the real
 // broker, so it runs alone, one file at a time.
 import { spawn } from 'node:child_process'
+import { useAdminCredentials } from '../infra/stack/security.ts'
 import { down, infrastructure, up } from '../infra/stack/stack.ts'
 
 const phases: { name: string; args: string[] }[] = [
@@ -15,6 +16,7 @@ const phases: { name: string; args: string[] }[] = [
       'services/*/test/**/*.test.ts',
       'infra/test/**/*.test.ts',
       'test/e2e/**/*.test.ts',
+      'test/security/**/*.test.ts',
       'test/fuzz/**/*.test.ts',
       'test/docs/**/*.test.ts',
     ],
@@ -36,6 +38,8 @@ let started: string[] = []
 let failed = false
 try {
   started = await up((line) => process.stderr.write(`[stack] ${line}\n`), infrastructure)
+  // The children act as the stack's admin (they create and delete topics of their own), over SASL_SSL.
+  useAdminCredentials()
   for (const phase of phases) {
     process.stderr.write(`\n[test] phase: ${phase.name}\n`)
     if ((await runPhase(phase.args)) !== 0) failed = true

@@ -80,6 +80,7 @@ Register a user (paste as is; the email is unique per second):
 auth-service API docs   ${auth}/docs
 event-consumer metrics  ${consumer}/metrics
 DLQ (operator token)    curl -s -H "authorization: Bearer $(cat ${tokenFile})" ${consumer}/dlq/records
+Kafka clients           SASL_SSL: passwords in ${join(stackConfig.stateDir, 'secrets')}/kafka-<principal>.password, CA ca.pem (docs/security.md)
 Logs                    npm run stack -- logs auth-service | event-consumer | kafka | registry`)
 }
 

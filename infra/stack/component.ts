@@ -10,6 +10,11 @@ export interface Component {
   /** Downloads and configures what is needed, then says how to run it. */
   launch(): Promise<{ command: string; args: string[]; env?: Record<string, string> }>
   isHealthy(): Promise<boolean>
+  /**
+   * Runs once it (and the components started with it) is healthy, whether this `up` started it or found it
+   * running, so it must be idempotent: e.g. Kafka's ACLs.
+   */
+  afterHealthy?(): Promise<void>
   /** Says a first start downloads something (shown while preparing). */
   downloads?: string
   /** Components that must be healthy first. */

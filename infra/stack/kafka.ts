@@ -1,14 +1,25 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Admin } from '@platformatic/kafka'
+import { applyAcls } from './acls.ts'
 import type { Component } from './component.ts'
 import { type KafkaNode, kafkaBootstrap, stackConfig } from './config.ts'
 import { ensureKafkaJars } from './downloads.ts'
 import { StackError } from './errors.ts'
 import { findJava } from './java.ts'
+import {
+  adminClientOptions,
+  INSECURE_WARNING,
+  insecure,
+  listenerMode,
+  listenerProperties,
+  recordListenerMode,
+  scramFormatArgs,
+} from './security.ts'
+import { ensureTls, type TlsMaterial } from './tls.ts'
 
 const run = promisify(execFile)
 const { kafka, host } = stackConfig
@@ -19,13 +30,15 @@ const single = kafka.nodes.length === 1
 const nodeDir = (node: KafkaNode) => (single ? kafka.dir : join(kafka.dir, `node-${node.id}`))
 const dataDir = (node: KafkaNode) => join(nodeDir(node), 'data')
 const configFile = (node: KafkaNode) => join(nodeDir(node), 'server.properties')
+/** Written when a node's storage is formatted with the SCRAM users: storage without it predates the secure stack. */
+const scramMarker = (node: KafkaNode) => join(nodeDir(node), 'data.scram-formatted')
 /** `kafka` for one node (as before), `kafka-1`, `kafka-2`, … for a cluster. */
 export const kafkaNodeName = (node: KafkaNode) => (single ? 'kafka' : `kafka-${node.id}`)
 export const kafkaNodeNames = kafka.nodes.map(kafkaNodeName)
 
 // One combined broker+controller per node in KRaft mode, every node a voter of a static quorum. Both listeners
-// bind loopback only.
-function serverProperties(node: KafkaNode): string {
+// bind loopback only; security.ts says how they are secured.
+function serverProperties(node: KafkaNode, tls: TlsMaterial): string {
   const voters = kafka.nodes.map((n) => `${n.id}@${host}:${n.controllerPort}`).join(',')
   const rf = kafka.replication
   const isr = kafka.minInsyncReplicas
@@ -33,11 +46,8 @@ function serverProperties(node: KafkaNode): string {
     'process.roles=broker,controller',
     `node.id=${node.id}`,
     `controller.quorum.voters=${voters}`,
-    `listeners=PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${node.brokerPort}`,
+    ...listenerProperties(`${host}:${node.brokerPort}`, `${host}:${node.controllerPort}`, tls),
     'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${dataDir(node)}`,
     'num.partitions=3',
     // Internal topics cannot have more replicas than brokers; with 3 they survive losing one node.
@@ -82,18 +92,32 @@ function clusterId(): string {
 
 async function prepare(java: string, node: KafkaNode): Promise<string> {
   const libs = await ensureKafkaJars()
+  const tls = await ensureTls(java)
   mkdirSync(nodeDir(node), { recursive: true })
-  writeFileSync(configFile(node), serverProperties(node))
+  // Owner-only: the secure configuration holds the keystore's and the inter-broker user's passwords.
+  writeFileSync(configFile(node), serverProperties(node, tls), { mode: 0o600 })
+  chmodSync(configFile(node), 0o600)
   writeFileSync(log4jFile, log4j2)
-  if (!existsSync(join(dataDir(node), 'meta.properties'))) {
+  const formatted = existsSync(join(dataDir(node), 'meta.properties'))
+  if (formatted && !insecure && !existsSync(scramMarker(node))) {
+    throw new StackError(
+      `${dataDir(node)} holds a plaintext-era Kafka without SCRAM users: delete it for the secure stack (rm -rf ${dataDir(node)}; its topics are lost) or start with GRIMOS_INSECURE=1`,
+    )
+  }
+  if (!formatted) {
     try {
       // `--cluster-id=` and not `-t id`: one id in 64 starts with '-', which argparse then reads as an option.
-      // controller.quorum.voters (a static quorum) makes --initial-controllers unnecessary.
-      const format = ['format', `--cluster-id=${clusterId()}`, '-c', configFile(node)]
+      // controller.quorum.voters (a static quorum) makes --initial-controllers unnecessary. In KRaft the SCRAM
+      // users must exist before the first start, so they are written with the storage (even when insecure: a
+      // later secure start then finds them).
+      const format = ['format', `--cluster-id=${clusterId()}`, '-c', configFile(node), ...scramFormatArgs()]
       await run(java, [...jvmArgs(libs), 'kafka.tools.StorageTool', ...format])
+      writeFileSync(scramMarker(node), 'SCRAM-SHA-512 users formatted in\n')
     } catch (error) {
-      const detail = ((error as { stderr?: string }).stderr ?? String(error)).trim().split('\n').at(-1)
-      throw new StackError(`formatting Kafka storage in ${dataDir(node)} failed: ${detail}`)
+      const detail = ((error as { stderr?: string }).stderr ?? String(error)).trim().split('\n').at(-1) ?? ''
+      // The command line carried the SCRAM passwords: none may reach the one line a person reads.
+      const redacted = detail.replace(/password=[^\],\s]+/g, 'password=***')
+      throw new StackError(`formatting Kafka storage in ${dataDir(node)} failed: ${redacted}`)
     }
   }
   return libs
@@ -119,6 +143,7 @@ export async function kafkaAnswers(timeoutMs = 3000, bootstrap = kafkaBootstrap)
     bootstrapBrokers: bootstrap.split(','),
     timeout: timeoutMs,
     retries: 0,
+    ...adminClientOptions(),
   })
   try {
     const metadata = await admin.metadata({ topics: [] })
@@ -134,19 +159,30 @@ function kafkaNodeComponent(node: KafkaNode): Component {
   return {
     name: kafkaNodeName(node),
     describe: () =>
-      `Apache Kafka ${kafka.version} (${role})  ${broker}${single ? '' : ` (controller :${node.controllerPort})`}`,
+      `Apache Kafka ${kafka.version} (${role})  ${broker}${single ? '' : ` (controller :${node.controllerPort})`}  ${listenerMode() === 'PLAINTEXT' ? 'PLAINTEXT, no authentication (GRIMOS_INSECURE=1)' : 'SASL_SSL (SCRAM-SHA-512, TLS 1.3)'}`,
     // Node i's ports move with the base ports (config.ts), so the base ports' env vars are what to change.
     ports: { GRIMOS_KAFKA_PORT: node.brokerPort, GRIMOS_KAFKA_CONTROLLER_PORT: node.controllerPort },
     // No node of a cluster answers before a quorum of controllers runs: all are started, then waited for.
     startsWith: single ? undefined : 'kafka',
     async launch() {
       const jdk = await findJava(17, 'Apache Kafka 4', 'GRIMOS_KAFKA_JAVA_HOME')
+      if (insecure && node.id === 1) console.error(INSECURE_WARNING)
       const libs = await prepare(jdk.java, node)
+      recordListenerMode()
       return { command: jdk.java, args: [...jvmArgs(libs), 'kafka.Kafka', configFile(node)] }
     },
     downloads: node.id === 1 ? 'Apache Kafka from Maven Central' : undefined,
     // Its own broker: a cluster is healthy when every node answers, not just one of them.
     isHealthy: () => kafkaAnswers(3000, broker),
+    // Once every node answers: the ACLs, as the admin (idempotent, so a reused broker gets today's table too).
+    // The running broker's mode decides, not this process's env: `up` may reuse a stack started from another shell.
+    afterHealthy:
+      node.id === 1
+        ? async () => {
+            if (listenerMode() === 'SASL_SSL') await applyAcls()
+            else if (!insecure) console.error(INSECURE_WARNING)
+          }
+        : undefined,
   }
 }
 

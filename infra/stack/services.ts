@@ -1,23 +1,13 @@
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Component } from './component.ts'
 import { clusterEnv, registryUrl, stackConfig } from './config.ts'
 import { kafkaNodeNames } from './kafka.ts'
+import { localSecret } from './secrets.ts'
+import { clientEnv } from './security.ts'
 
 // The grimOS services run from source on the same Node 24 as this script, with their state under .grimos/.
 
 const { host } = stackConfig
-
-/** A per-checkout secret, created once with owner-only permissions and reused by later starts. */
-export function localSecret(name: string): string {
-  const file = join(stackConfig.stateDir, 'secrets', name)
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  mkdirSync(join(stackConfig.stateDir, 'secrets'), { recursive: true, mode: 0o700 })
-  const value = randomBytes(32).toString('base64url')
-  writeFileSync(file, value, { mode: 0o600 })
-  return value
-}
 
 function serviceComponent(name: string, port: number, portEnv: string, env: () => Record<string, string>): Component {
   const baseUrl = `http://${host}:${port}`
@@ -56,6 +46,8 @@ export const authServiceComponent = serviceComponent(
   () => ({
     AUTH_DATA_DIR: join(stackConfig.stateDir, 'auth-service', 'db'),
     JWT_SECRET: localSecret('jwt-secret'),
+    // Its own principal: it may publish user events and nothing else (acls.ts).
+    ...clientEnv('auth-service'),
   }),
 )
 
@@ -66,5 +58,6 @@ export const eventConsumerComponent = serviceComponent(
   () => ({
     PGLITE_DATA_DIR: join(stackConfig.stateDir, 'event-consumer', 'db'),
     OPERATOR_TOKEN: localSecret('operator-token'),
+    ...clientEnv('event-consumer'),
   }),
 )

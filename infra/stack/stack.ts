@@ -122,6 +122,7 @@ export async function up(
         await waitFor(name, component.isHealthy, stackConfig.readyTimeoutMs, pid, trouble)
         if (!reused) onProgress(`${name}: healthy`)
       }
+      for (const { component } of waits) await component.afterHealthy?.()
     } catch (error) {
       // All or nothing: what this call started is stopped again, so a failed start leaves no process behind.
       await down(started, list)

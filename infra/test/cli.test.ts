@@ -18,8 +18,8 @@ function runUp(env: Record<string, string>) {
     env: {
       PATH: `${nodeDir}:/usr/bin:/bin`,
       GRIMOS_STATE_DIR: stateDir,
-      GRIMOS_KAFKA_PORT: '19092',
-      GRIMOS_KAFKA_CONTROLLER_PORT: '19093',
+      GRIMOS_KAFKA_PORT: '28092',
+      GRIMOS_KAFKA_CONTROLLER_PORT: '28093',
       ...env,
     },
     encoding: 'utf8',
@@ -44,11 +44,11 @@ test('a missing Java is one line that says to install a JDK', () => {
 
 test('a port already taken is one line that names the port and the env var to move it', async () => {
   const blocker = createServer()
-  await new Promise<void>((resolve) => blocker.listen(19092, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => blocker.listen(28092, '127.0.0.1', resolve))
   try {
     const { status, stderr } = runUp({})
     assert.equal(status, 1)
-    assertOneLine(stderr, /port 19092 on 127\.0\.0\.1 is already in use.*GRIMOS_KAFKA_PORT/)
+    assertOneLine(stderr, /port 28092 on 127\.0\.0\.1 is already in use.*GRIMOS_KAFKA_PORT/)
   } finally {
     blocker.close()
   }

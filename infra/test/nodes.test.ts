@@ -26,8 +26,8 @@ function stack(args: string[], stateDir: string, env: Record<string, string> = {
     env: {
       PATH: `${nodeDir}:/usr/bin:/bin`,
       GRIMOS_STATE_DIR: stateDir,
-      GRIMOS_KAFKA_PORT: '19092',
-      GRIMOS_KAFKA_CONTROLLER_PORT: '19093',
+      GRIMOS_KAFKA_PORT: '28092',
+      GRIMOS_KAFKA_CONTROLLER_PORT: '28093',
       ...env,
     },
     encoding: 'utf8',
@@ -55,20 +55,20 @@ test('a bad node count is one line', () => {
 })
 
 test('base ports whose node ports overlap are one line that says which ports and how to fix them', () => {
-  const { status, stderr } = stack(['up', '--nodes', '3'], stateDir(), { GRIMOS_KAFKA_CONTROLLER_PORT: '19094' })
+  const { status, stderr } = stack(['up', '--nodes', '3'], stateDir(), { GRIMOS_KAFKA_CONTROLLER_PORT: '28094' })
   assert.equal(status, 1)
-  assertOneLine(stderr, /3 Kafka nodes need ports .* overlap .* 19092\/19094: use e\.g\. 19092\/19093/)
+  assertOneLine(stderr, /3 Kafka nodes need ports .* overlap .* 28092\/28094: use e\.g\. 28092\/28093/)
 })
 
 test('status of a 3-node stack lists every node on its own ports, and the bootstrap list', () => {
   const { status, stdout } = stack(['status'], withNodes(3))
   assert.equal(status, 0)
   assert.match(stdout, /Kafka cluster: 3 nodes, replication 3, min\.insync\.replicas 2/)
-  assert.match(stdout, /KAFKA_BOOTSTRAP_SERVERS=127\.0\.0\.1:19092,127\.0\.0\.1:19094,127\.0\.0\.1:19096/)
+  assert.match(stdout, /KAFKA_BOOTSTRAP_SERVERS=127\.0\.0\.1:28092,127\.0\.0\.1:28094,127\.0\.0\.1:28096/)
   for (const [n, broker, controller] of [
-    [1, 19092, 19093],
-    [2, 19094, 19095],
-    [3, 19096, 19097],
+    [1, 28092, 28093],
+    [2, 28094, 28095],
+    [3, 28096, 28097],
   ]) {
     assert.match(
       stdout,
@@ -81,7 +81,7 @@ test('one node is the stack of old: one "kafka", no cluster line', () => {
   const { status, stdout } = stack(['status'], stateDir())
   assert.equal(status, 0)
   assert.doesNotMatch(stdout, /cluster|kafka-1/)
-  assert.match(stdout, /^ {2}kafka: down .*\(KRaft, broker\+controller\) {2}127\.0\.0\.1:19092$/m)
+  assert.match(stdout, /^ {2}kafka: down .*\(KRaft, broker\+controller\) {2}127\.0\.0\.1:28092 {2}SASL_SSL /m)
 })
 
 test('logs knows the nodes of the persisted count', () => {

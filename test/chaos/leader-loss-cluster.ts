@@ -4,6 +4,7 @@
 // the environment once (the parent sets them for this child).
 import { writeFileSync } from 'node:fs'
 import { kafkaNodeNames } from '../../infra/stack/kafka.ts'
+import { useAdminCredentials } from '../../infra/stack/security.ts'
 import { down, up } from '../../infra/stack/stack.ts'
 import { type CaseSize, leaderLoss } from '../support/leader-loss.ts'
 
@@ -12,6 +13,8 @@ const log = (line: string) => process.stderr.write(`[leader-loss] ${line}\n`)
 let started: string[] = []
 try {
   started = await up((line) => log(`cluster: ${line}`), kafkaNodeNames)
+  // Its clients connect as the cluster's own admin (the library reads the environment at its first client).
+  useAdminCredentials()
   writeFileSync(out, JSON.stringify(await leaderLoss.run(size, log)))
 } finally {
   if (started.length) await down(started)

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { useAdminCredentials } from '../../infra/stack/security.ts'
 import { down, infrastructure, up } from '../../infra/stack/stack.ts'
 import { assertOwnStack, restartInfrastructure } from '../support/chaos.ts'
 import { cases, plannedCases } from './cases/index.ts'
@@ -69,6 +70,8 @@ async function main(): Promise<number> {
   const measured: { chaosCase: ChaosCase; result: CaseResult }[] = []
   try {
     started = await up((line) => process.stderr.write(`[stack] ${line}\n`), infrastructure)
+    // The children act as the stack's admin (they create and delete topics of their own), over SASL_SSL.
+    useAdminCredentials()
     for (const chaosCase of selected) {
       process.stderr.write(
         `\n[chaos] ${chaosCase.id} (${size}, ${chaosCase.events[size]} events): ${chaosCase.fault}\n`,

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { useAdminCredentials } from '../../infra/stack/security.ts'
 import { down, infrastructure, up } from '../../infra/stack/stack.ts'
 import { USER_EVENT_TYPES } from '../../packages/events/src/catalog/index.ts'
 import { EventSerde } from '../../packages/events/src/serde/index.ts'
@@ -21,6 +22,8 @@ let started: string[] = []
 let failed = true
 try {
   started = await up((line) => process.stderr.write(`[stack] ${line}\n`), infrastructure)
+  // Whatever of the library touches Kafka here does so as the stack's admin, over SASL_SSL.
+  useAdminCredentials()
   const serde = new EventSerde({ topic: `fuzz.${seed}`, unknownSchemaTtlMs: 3_600_000 })
   try {
     console.log(`fuzz: ${inputs.toLocaleString('en-US')} inputs, seed ${seed}`)

@@ -13,6 +13,7 @@ import { up } from '../../infra/stack/stack.ts'
 import { GrimError } from '../../packages/events/src/errors.ts'
 import { KafkaAdmin, KafkaProducer, KafkaRangeReader } from '../../packages/events/src/kafka/index.ts'
 import { uniqueName } from './index.ts'
+import { rawClientSecurity } from './raw-client.ts'
 
 export type CaseSize = 'short' | 'full'
 
@@ -84,7 +85,13 @@ interface PartitionState {
 }
 
 async function partitionState(topic: string): Promise<PartitionState> {
-  const admin = new Admin({ clientId: 'grimos-leader-loss', bootstrapBrokers, retries: 0, timeout: 3_000 })
+  const admin = new Admin({
+    clientId: 'grimos-leader-loss',
+    bootstrapBrokers,
+    retries: 0,
+    timeout: 3_000,
+    ...rawClientSecurity(),
+  })
   try {
     const metadata = await admin.metadata({ topics: [topic], forceUpdate: true })
     const partition = metadata.topics.get(topic)?.partitions[0]

@@ -16,8 +16,12 @@ const PORT_OFFSET = 200
 export function clusterEnv(): NodeJS.ProcessEnv {
   const base = stackConfig.kafka.port + PORT_OFFSET
   const controller = stackConfig.kafka.controllerPort + PORT_OFFSET
+  // The cluster has its own CA and passwords (in its own state dir): the child sets its admin's after `up`.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^KAFKA_(SECURITY_PROTOCOL|SASL_|SSL_)/.test(name)),
+  )
   return {
-    ...process.env,
+    ...inherited,
     GRIMOS_STATE_DIR: join(stackConfig.stateDir, 'chaos-cluster'),
     GRIMOS_KAFKA_NODES: '3',
     GRIMOS_KAFKA_PORT: String(base),
