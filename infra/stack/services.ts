@@ -3,7 +3,7 @@ import type { Component } from './component.ts'
 import { clusterEnv, registryUrl, stackConfig } from './config.ts'
 import { kafkaNodeNames } from './kafka.ts'
 import { localSecret } from './secrets.ts'
-import { clientEnv } from './security.ts'
+import { clientEnv, kafkaPassword, listenerMode } from './security.ts'
 
 // The grimOS services run from source on the same Node 24 as this script, with their state under .grimos/.
 
@@ -59,5 +59,9 @@ export const eventConsumerComponent = serviceComponent(
     PGLITE_DATA_DIR: join(stackConfig.stateDir, 'event-consumer', 'db'),
     OPERATOR_TOKEN: localSecret('operator-token'),
     ...clientEnv('event-consumer'),
+    // Its DLQ API replays into grimos.user-events, which only the operator principal may write.
+    ...(listenerMode() === 'PLAINTEXT'
+      ? {}
+      : { DLQ_KAFKA_SASL_USERNAME: 'operator', DLQ_KAFKA_SASL_PASSWORD: kafkaPassword('operator') }),
   }),
 )

@@ -83,7 +83,18 @@ async function wire(app: ServiceApp, db: Database, options: ConsumerServiceOptio
   // The service's config (read from the environment once at start, or built by a test) names brokers and registry;
   // what it leaves unset, and the credentials, come from the environment through @grimos/events (env.ts).
   const bootstrapBrokers = config.KAFKA_BOOTSTRAP_SERVERS?.split(',').map((broker) => broker.trim())
-  const connection = { bootstrapBrokers, clientId: `${serviceName}-dlq` }
+  const dlqPrincipal =
+    config.DLQ_KAFKA_SASL_USERNAME && config.DLQ_KAFKA_SASL_PASSWORD
+      ? {
+          sasl: {
+            mechanism: config.DLQ_KAFKA_SASL_MECHANISM,
+            username: config.DLQ_KAFKA_SASL_USERNAME,
+            password: config.DLQ_KAFKA_SASL_PASSWORD,
+          },
+        }
+      : {}
+  // The DLQ API replays into the source topic, which only the operator principal may write (acls.ts).
+  const connection = { bootstrapBrokers, clientId: `${serviceName}-dlq`, ...dlqPrincipal }
   // Reads only: a consumer never registers schemas, it resolves the writer's schema by the id in each record.
   const serde = new EventSerde({
     registryUrl: config.SCHEMA_REGISTRY_URL,

@@ -22,6 +22,19 @@ export const ServiceConfigSchema = Type.Object({
   SCHEMA_REGISTRY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** The topic of the user events. */
   USER_EVENTS_TOPIC: Type.String({ minLength: 1 }),
+  /**
+   * The principal the DLQ API connects as (replay writes the source topic, which the consumer's own principal may
+   * not); the stack sets its `operator`. Unset: the service's own credentials (KAFKA_SASL_*).
+   */
+  DLQ_KAFKA_SASL_USERNAME: Type.Optional(Type.String({ minLength: 1 })),
+  /** Its password. Never logged. */
+  DLQ_KAFKA_SASL_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  /** Its SASL mechanism. */
+  DLQ_KAFKA_SASL_MECHANISM: Type.Union([
+    Type.Literal('SCRAM-SHA-256'),
+    Type.Literal('SCRAM-SHA-512'),
+    Type.Literal('PLAIN'),
+  ]),
   /** The consumer group of the service. */
   CONSUMER_GROUP_ID: Type.String({ minLength: 1 }),
   /** How long a stop waits for running handlers. */
@@ -42,6 +55,7 @@ export const serviceConfigDefaults: Partial<ServiceConfig> = {
   DATABASE_SCHEMA: 'public',
   USER_EVENTS_TOPIC,
   CONSUMER_GROUP_ID: 'grimos-event-consumer',
+  DLQ_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
   SHUTDOWN_TIMEOUT_MS: 20_000,
   AUDIT_LOG_RETENTION_DAYS: 90,
   AUDIT_LOG_PRUNE_INTERVAL_MS: 60 * 60 * 1000,

@@ -1,4 +1,5 @@
 // Connection settings and error mapping shared by every client the wrapper creates.
+import { isIP } from 'node:net'
 import type { Static } from 'typebox'
 import { eventsEnv } from '../env.ts'
 import { resolveOptions } from '../options.ts'
@@ -26,7 +27,9 @@ export function connection(options: ConnectionOptions | undefined) {
     ...(resolved.sasl && { sasl: resolved.sasl }),
     ...(resolved.tls && {
       tls: { ca: resolved.tls.ca, cert: resolved.tls.cert, key: resolved.tls.key, minVersion: 'TLSv1.2' as const },
-      tlsServerName: resolved.tls.servername ?? true,
+      // SNI only with a name: RFC 6066 forbids an IP there (Node warns on every connection); the certificate is
+      // checked against the address dialled either way.
+      tlsServerName: resolved.tls.servername ?? resolved.bootstrapBrokers.some((broker) => !isIP(hostOf(broker))),
     }),
   }
 }
@@ -35,4 +38,10 @@ export function connection(options: ConnectionOptions | undefined) {
 export function principalOf(options: ConnectionOptions | undefined): string {
   const sasl = options?.sasl ?? eventsEnv().kafkaSecurity?.sasl
   return sasl?.username ?? (sasl ? `a ${sasl.mechanism} token` : 'an anonymous client')
+}
+
+/** The host of `host:port` (an IPv6 address comes in brackets). */
+function hostOf(broker: string): string {
+  const host = broker.slice(0, broker.lastIndexOf(':'))
+  return host.startsWith('[') ? host.slice(1, -1) : host
 }
