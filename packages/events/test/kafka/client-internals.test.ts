@@ -16,6 +16,7 @@ import {
   ScreenedConsumer,
   type StreamPositions,
 } from '../../src/kafka/client-internals.ts'
+import { connection } from '../../src/kafka/connection.ts'
 import { KafkaProducer } from '../../src/kafka/index.ts'
 
 const broken = (assumption: string, what: string) =>
@@ -80,8 +81,8 @@ test('A1 to A5, A7: positions, the fetch path, resets, the revoke hook and gener
   const hookCommits: string[] = []
   const passBuffer = (data?: Buffer) => data
   const options = {
-    clientId: 'client-internals-consumer',
-    bootstrapBrokers: kafkaBrokers,
+    // The library's own connection options: brokers, and on the secure stack its credentials and CA (env.ts).
+    ...connection({ clientId: 'client-internals-consumer', bootstrapBrokers: kafkaBrokers }),
     groupId,
     groupProtocol: 'classic' as const,
     autocommit: false,
