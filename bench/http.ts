@@ -85,6 +85,9 @@ async function startAuthService(mode: Mode): Promise<Instance> {
     USER_EVENTS_TOPIC: topic,
     EVENT_PUBLISHING: mode,
     LOGIN_RATE_LIMIT_MAX: String(loginRateLimit),
+    LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: String(loginRateLimit),
+    // The benchmark registers every user from one address.
+    REGISTRATION_RATE_LIMIT_MAX: String(loginRateLimit),
   })
   const logger = createServiceLogger('auth-service', { level: env.LOG_LEVEL })
   const db = await openAuthDatabase({ url: env.DATABASE_URL, schema: env.AUTH_DB_SCHEMA })
