@@ -71,6 +71,12 @@ async function run(size: CaseSize, log: (line: string) => void): Promise<CaseRes
       `consumer state at the end: clean ${cleanRun.state}, dirty ${dirtyRun.state} (live ${dirtyRun.live}); both in this process, which never restarted`,
     )
     return {
+      // The throughput goal is judged on the full form: short runs are too brief to measure a rate (0.68 short
+      // against 0.52 full on the same code); the short test reports it as a todo.
+      broken:
+        size === 'full' && ratio < 0.7
+          ? [`good-event throughput ${ratio.toFixed(2)}× the clean run, below the 0.7× goal`]
+          : [],
       injected: `${fmt(seeded.hostile)} hostile records among ${fmt(good)} good ones (one after every 10th, five kinds in turn)`,
       events: good,
       lost: dirtyRun.missing + cleanRun.missing + (seeded.hostile - hostileInDlq.length),

@@ -89,6 +89,8 @@ export class ConsumerRunner {
     this.#state = 'starting'
     try {
       await ensureRetryTopics(this.#clients.admin, this.#options.topics, this.#options.retryTopicLayout)
+      // The first dead letter must not wait for its topic to be created while every record after it piles up.
+      await this.#deps.sink.prepare?.(this.#options.topics)
       const o = this.#options
       await this.#subscribe()
       this.#state = 'running'

@@ -49,6 +49,8 @@ export interface EventDecoder {
 /** Writes a record to `<topic>.dlq`; the dlq's DeadLetterWriter fits. */
 export interface DeadLetterSink {
   deadLetter(source: DeadLetterSourceRecord, consumerGroup: string, failure: DeadLetterFailure): Promise<RecordPosition>
+  /** Readies the DLQ of each source topic before the first record is read (creates missing topics). */
+  prepare?(sourceTopics: string[]): Promise<void>
 }
 
 export type { EventOutcome } from '../metrics/consumer.ts'

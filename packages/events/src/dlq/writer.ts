@@ -58,6 +58,11 @@ export class DeadLetterWriter {
     this.#clients = holdKafkaClients(clients, this.#options.connection)
   }
 
+  /** Creates the DLQ topic of each source topic now, so no dead letter waits for it. */
+  async prepare(sourceTopics: string[]): Promise<void> {
+    for (const source of sourceTopics) await this.#ensureTopic(deadLetterTopicOf(source), source)
+  }
+
   async deadLetter(
     source: DeadLetterSourceRecord,
     consumerGroup: string,

@@ -2,12 +2,12 @@
 // the good events around them, on the same key and on others, are handled in order. A length bomb used to kill
 // the process ("JavaScript heap out of memory") before any offset was committed.
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 import { rawVarint, varintFields, zigzag } from '../../../../test/fuzz/mutations.ts'
 import { createTestTopic, eventually } from '../../../../test/support/index.ts'
 import { avroTypeFor, type UserEvent } from '../../src/catalog/index.ts'
 import { DLQ_HEADERS } from '../../src/dlq/headers.ts'
-import { KafkaProducer } from '../../src/kafka/index.ts'
+import { KafkaAdmin, KafkaProducer } from '../../src/kafka/index.ts'
 import { consumerFor, header, produceEvents, readTopic, sampleEvent, testSerde } from './helpers.ts'
 
 const serde = testSerde({ maxRecordBytes: 4096 })
@@ -137,4 +137,13 @@ test('a key moves on while its undecodable record is still being dead-lettered; 
     () => consumer.health().details.bufferedRecords,
     (n) => n === 0,
   )
+})
+
+test('start creates the DLQ topic, so the first dead letter does not wait for it while the records behind pile up', async () => {
+  const topic = await createTestTopic('consumer-dlq-ready', 1, ['.retry', '.dlq'])
+  const consumer = consumerFor(serde, topic)
+  await consumer.start()
+  const admin = new KafkaAdmin({ clientId: 'consumer-dlq-ready' })
+  after(() => admin.close())
+  assert.ok((await admin.listTopics()).includes(`${topic}.dlq`), 'the DLQ topic exists before any record was read')
 })
