@@ -21,7 +21,7 @@ test('poison flood: every hostile record dead-lettered, every good event handled
   assert.match(r.notes.join('\n'), /dirty running \(live true\)/)
 })
 
-// TODO: the goal of issue 9 §4 is ≥ 0.7× clean throughput; measured 0.30 (full) and 0.46 (short) on 2026-12-01
+// TODO: the goal of issue 9 §4 is ≥ 0.7× clean throughput; measured 0.48–0.52 (full) and 0.68 (short) on 2026-12-01
 // (RELIABILITY.md, poison-flood). The test runs and fails loudly in its todo line; drop `todo` once it holds.
 test('poison flood: good-event throughput at least 0.7× the same stream without poison', {
   todo: 'measured 0.48–0.52× (full form): see RELIABILITY.md poison-flood',
