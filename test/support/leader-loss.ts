@@ -12,23 +12,11 @@ import { isAlive, runningPid } from '../../infra/stack/processes.ts'
 import { up } from '../../infra/stack/stack.ts'
 import { GrimError } from '../../packages/events/src/errors.ts'
 import { KafkaAdmin, KafkaProducer, KafkaRangeReader } from '../../packages/events/src/kafka/index.ts'
+import type { CaseResult, CaseSize } from '../chaos/cases/types.ts'
 import { uniqueName } from './index.ts'
 import { rawClientSecurity } from './raw-client.ts'
 
-export type CaseSize = 'short' | 'full'
-
-/** The counts every chaos case reports (same shape as test/chaos/cases/types.ts). */
-export interface CaseResult {
-  injected: string
-  events: number
-  lost: number
-  doubledEffects: number
-  redelivered: number
-  inDlq: number
-  outOfOrder: number
-  wallMs: number
-  notes: string[]
-}
+export type { CaseResult, CaseSize }
 
 /** What this case measures beyond the shared counts, for its own assertions. */
 export interface LeaderLossResult extends CaseResult {
