@@ -57,6 +57,13 @@ export function replayRefusal(
 }
 
 export function requireOriginalTopic(where: string, info: DeadLetterInfo, fallback: string | undefined): string {
+  // Headers are input: a forged original-topic must not make a replay write anywhere the operator may write.
+  if (fallback && info.originalTopic && info.originalTopic !== fallback)
+    throw new GrimError(
+      'GRIM_REPLAY_REFUSED',
+      `${where} names ${info.originalTopic} as its original topic, but this DLQ belongs to ${fallback}; replay goes to the source topic only`,
+      { details: { originalTopic: info.originalTopic, sourceTopic: fallback } },
+    )
   const topic = info.originalTopic ?? fallback
   if (!topic)
     throw new GrimError(

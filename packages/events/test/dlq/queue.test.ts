@@ -196,3 +196,30 @@ test('a malformed cursor or a date no Date can hold is GRIM_INPUT_INVALID naming
   await assert.rejects(queue.list({ to: leap }), { code: 'GRIM_INPUT_INVALID', details: { argument: 'to' } })
   await assert.rejects(queue.list({ from: new Date(2_000), to: new Date(1_000) }), { code: 'GRIM_INPUT_INVALID' })
 })
+
+test('replay goes to the source topic only: a forged original-topic header is refused', async () => {
+  const source = await createTestTopic('dlq-forged-src', 1, ['.forged-dlq', '.forged-dlq.status'])
+  const admin = new KafkaAdmin()
+  const producer = new KafkaProducer()
+  after(async () => {
+    await producer.close()
+    await admin.close()
+  })
+  const dlqTopic = `${source}.forged-dlq`
+  await admin.ensureTopic(dlqTopic, { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1 })
+  const [position] = await producer.send([
+    {
+      topic: dlqTopic,
+      key: 'user-x',
+      value: Buffer.from('{}'),
+      headers: { 'grimos.dlq.original-topic': 'grimos.other-topic' },
+    },
+  ])
+  assert.ok(position)
+  const queue = new DeadLetterQueue({ dlqTopic, sourceTopic: source })
+  after(() => queue.close())
+  await assert.rejects(queue.replay(position), {
+    code: 'GRIM_REPLAY_REFUSED',
+    message: /names grimos\.other-topic as its original topic, but this DLQ belongs to/,
+  })
+})
