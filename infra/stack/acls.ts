@@ -61,7 +61,12 @@ export function grants(topic = USER_EVENTS_TOPIC): Grant[] {
     },
     t('operator', '*', ['READ', 'DESCRIBE_CONFIGS'], 'reads every topic (console, CLI, DLQ browse)'),
     t('operator', topic, ['WRITE'], 'DLQ replay: back to the source topic'),
-    t('operator', `${topic}.dlq.status`, ['WRITE', 'CREATE'], 'DLQ replay and discard decisions (creates the compacted topic on first use)'),
+    t(
+      'operator',
+      `${topic}.dlq.status`,
+      ['WRITE', 'CREATE'],
+      'DLQ replay and discard decisions (creates the compacted topic on first use)',
+    ),
     {
       principal: 'operator',
       resource: 'GROUP',
