@@ -14,6 +14,7 @@ const phases: { name: string; args: string[] }[] = [
       '--test-timeout=180000',
       'packages/*/test/**/*.test.ts',
       'services/*/test/**/*.test.ts',
+      'console/test/**/*.test.ts',
       'infra/test/**/*.test.ts',
       'test/e2e/**/*.test.ts',
       'test/security/**/*.test.ts',

@@ -170,7 +170,11 @@ for (const mode of ['api', 'direct'] as const) {
         ['audit', '--action', 'operator.remove'],
         mode,
       )
-      assert.equal(entries[0]?.principal, mode === 'api' ? 'admin' : `cli:${userInfo().username}`, JSON.stringify(entries))
+      assert.equal(
+        entries[0]?.principal,
+        mode === 'api' ? 'admin' : `cli:${userInfo().username}`,
+        JSON.stringify(entries),
+      )
     })
 
     test('errors are one line and exit 1', async () => {
