@@ -17,6 +17,7 @@ export {
   SCHEMA_VERSION,
   USER_EVENT_TYPES,
   USER_EVENTS_TOPIC,
+  utcTimestampOf,
   validateUserEvent,
 } from './catalog/index.ts'
 // Consumer.
