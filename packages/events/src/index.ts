@@ -60,6 +60,8 @@ export {
   REPLAY_HEADERS,
   readDeadLetterInfo,
 } from './dlq/index.ts'
+// Configuration.
+export { parseBrokerList } from './env.ts'
 export type { GrimErrorCode, GrimErrorOptions, Violation } from './errors.ts'
 export { EventValidationError, errorCatalogue, GrimError, isGrimError, isRetryable } from './errors.ts'
 // Kafka (our wrapper, for tools and tests that need raw access).
