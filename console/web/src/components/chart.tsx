@@ -1,0 +1,81 @@
+// Time-series charts drawn by uPlot. The chart is created once per set of series and fed new data in place,
+// so a live view redraws without rebuilding the canvas.
+import { useEffect, useRef, useState } from 'preact/hooks'
+import uPlot from 'uplot'
+
+const palette = ['#4f8cff', '#f2994a', '#27ae60', '#eb5757', '#9b51e0', '#2d9cdb', '#f2c94c', '#6fcf97']
+
+export interface ChartProps {
+  /** One label per series. */
+  series: string[]
+  /** x (unix seconds) first, then one array per series, all of the same length. */
+  data: uPlot.AlignedData
+  height?: number
+  /** Unit shown on the y axis. */
+  unit?: string
+  title?: string
+}
+
+export function Chart({ series, data, height = 220, unit, title }: ChartProps) {
+  const box = useRef<HTMLDivElement>(null)
+  const plot = useRef<uPlot | null>(null)
+  const seriesKey = series.join('\u0000')
+  useEffect(() => {
+    const element = box.current
+    if (!element) return
+    const options: uPlot.Options = {
+      width: Math.max(element.clientWidth, 200),
+      height,
+      title,
+      series: [
+        {},
+        ...series.map((label, i) => ({ label, stroke: palette[i % palette.length], width: 2, points: { show: false } })),
+      ],
+      axes: [{}, { label: unit, size: 60 }],
+      scales: { x: { time: true } },
+      legend: { live: true },
+    }
+    const chart = new uPlot(options, data, element)
+    plot.current = chart
+    const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(element.clientWidth, 200), height }))
+    resize.observe(element)
+    return () => {
+      resize.disconnect()
+      chart.destroy()
+      plot.current = null
+    }
+    // data is fed by the effect below; the chart is rebuilt only when its series change.
+  }, [seriesKey, height, unit, title])
+  useEffect(() => {
+    plot.current?.setData(data)
+  }, [data])
+  return <div class="chart" ref={box} />
+}
+
+/**
+ * A rolling window of points for a live chart: `push(time, values)` appends one sample per series (a series not
+ * in `values` gets null), keeping at most `maxPoints`.
+ */
+export function useRollingSeries(maxPoints = 120) {
+  const [state, setState] = useState<{ names: string[]; data: uPlot.AlignedData }>({ names: [], data: [[]] })
+  const push = (timeSeconds: number, values: Record<string, number>) =>
+    setState((previous) => {
+      const names = [...previous.names]
+      for (const name of Object.keys(values)) if (!names.includes(name)) names.push(name)
+      names.sort()
+      const x = [...(previous.data[0] as number[]), timeSeconds]
+      const columns = names.map((name) => {
+        const old = previous.names.indexOf(name)
+        const before =
+          old < 0 ? new Array<number | null>(x.length - 1).fill(null) : [...(previous.data[old + 1] as (number | null)[])]
+        before.push(values[name] ?? null)
+        return before
+      })
+      const drop = Math.max(0, x.length - maxPoints)
+      return {
+        names,
+        data: [x.slice(drop), ...columns.map((column) => column.slice(drop))] as uPlot.AlignedData,
+      }
+    })
+  return { names: state.names, data: state.data, push }
+}
