@@ -42,12 +42,13 @@ export function withQuery(path: string, query: Query = {}): string {
 async function errorOf(response: Response): Promise<ApiError> {
   const text = await response.text()
   try {
-    const body = JSON.parse(text) as { code?: string; error?: string; message?: string; details?: unknown }
+    // The grimOS services' one error shape: { error: { code, message, statusCode, requestId, details? } }.
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } }
     return new ApiError(
       response.status,
-      body.code ?? body.error ?? `HTTP_${response.status}`,
-      body.message ?? (text.slice(0, 300) || response.statusText),
-      body.details,
+      body.error?.code ?? `HTTP_${response.status}`,
+      body.error?.message ?? (text.slice(0, 300) || response.statusText),
+      body.error?.details,
     )
   } catch {
     return new ApiError(response.status, `HTTP_${response.status}`, text.slice(0, 300) || response.statusText)
@@ -60,7 +61,12 @@ export interface RequestOptions {
   quiet401?: boolean
 }
 
-export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  options: RequestOptions = {},
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' }
   if (body !== undefined) headers['content-type'] = 'application/json'
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers[csrfHeader] = csrfToken

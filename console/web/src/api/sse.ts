@@ -30,6 +30,7 @@ export function useEventStream<T>(
       const listener = (message: MessageEvent<string>) => {
         try {
           handler.current(JSON.parse(message.data) as T, name)
+          setState((previous) => (previous.error ? { connected: true, error: undefined } : previous))
         } catch (error) {
           setState({ connected: true, error: `bad stream data: ${(error as Error).message}` })
         }
@@ -37,11 +38,24 @@ export function useEventStream<T>(
       source.addEventListener(name, listener as EventListener)
       return [name, listener] as const
     })
+    // `failure`: one sample could not be taken; the stream goes on.
+    const onFailure = (message: MessageEvent<string>) => {
+      let text = message.data
+      try {
+        const failure = JSON.parse(message.data) as { code?: string; message?: string }
+        text = `${failure.code}: ${failure.message}`
+      } catch (error) {
+        text = `${message.data} (${(error as Error).message})`
+      }
+      setState({ connected: true, error: text })
+    }
+    source.addEventListener('failure', onFailure as EventListener)
     source.onopen = () => setState({ connected: true, error: undefined })
     source.onerror = () =>
       setState({ connected: false, error: source.readyState === EventSource.CLOSED ? 'stream closed' : undefined })
     return () => {
       for (const [name, listener] of listeners) source.removeEventListener(name, listener as EventListener)
+      source.removeEventListener('failure', onFailure as EventListener)
       source.close()
       setState({ connected: false, error: undefined })
     }

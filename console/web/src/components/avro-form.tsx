@@ -68,7 +68,12 @@ export function FieldInput({
   if (kind === 'boolean')
     return (
       <label class="check" title={title}>
-        <input name={path} type="checkbox" checked={value === true} onChange={(e) => onChange(e.currentTarget.checked)} />
+        <input
+          name={path}
+          type="checkbox"
+          checked={value === true}
+          onChange={(e) => onChange(e.currentTarget.checked)}
+        />
         {label}
       </label>
     )
@@ -111,7 +116,7 @@ export function FieldInput({
         {label}
         <input
           name={path}
-          type={numeric ? 'number' : 'text'}
+          type={(numeric ? 'number' : 'text') as 'text'}
           value={value === null || value === undefined ? '' : String(value)}
           onInput={(e) => {
             const text = e.currentTarget.value

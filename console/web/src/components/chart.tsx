@@ -29,7 +29,12 @@ export function Chart({ series, data, height = 220, unit, title }: ChartProps) {
       title,
       series: [
         {},
-        ...series.map((label, i) => ({ label, stroke: palette[i % palette.length], width: 2, points: { show: false } })),
+        ...series.map((label, i) => ({
+          label,
+          stroke: palette[i % palette.length],
+          width: 2,
+          points: { show: false },
+        })),
       ],
       axes: [{}, { label: unit, size: 60 }],
       scales: { x: { time: true } },
@@ -67,7 +72,9 @@ export function useRollingSeries(maxPoints = 120) {
       const columns = names.map((name) => {
         const old = previous.names.indexOf(name)
         const before =
-          old < 0 ? new Array<number | null>(x.length - 1).fill(null) : [...(previous.data[old + 1] as (number | null)[])]
+          old < 0
+            ? new Array<number | null>(x.length - 1).fill(null)
+            : [...(previous.data[old + 1] as (number | null)[])]
         before.push(values[name] ?? null)
         return before
       })

@@ -10,9 +10,7 @@ export function MessageDetail({ message }: { message: Message }) {
         <div class="small">
           <strong>{message.valueFormat}</strong>
           {message.subject ? ` · subject ${message.subject}` : ''}
-          {message.schemaId !== undefined ? (
-            <span data-testid="schema-id"> · schema id {message.schemaId}</span>
-          ) : null}
+          {message.schemaId !== undefined ? <span data-testid="schema-id"> · schema id {message.schemaId}</span> : null}
           {message.schemaVersion !== undefined ? ` · version ${message.schemaVersion}` : ''}
           {` · ${message.size} bytes · ${formatTime(message.timestamp)}`}
         </div>

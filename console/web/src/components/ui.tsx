@@ -32,7 +32,15 @@ export function Badge({ kind, children }: { kind?: string; children: ComponentCh
   return <span class={`badge ${kind ?? ''}`}>{children}</span>
 }
 
-export function Section({ title, actions, children }: { title: string; actions?: ComponentChildren; children: ComponentChildren }) {
+export function Section({
+  title,
+  actions,
+  children,
+}: {
+  title: string
+  actions?: ComponentChildren
+  children: ComponentChildren
+}) {
   return (
     <section class="card">
       <header>
@@ -117,7 +125,7 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
       (error) => controller.signal.aborted || setState({ data: undefined, error, loading: false }),
     )
     return () => controller.abort()
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller lists what `load` depends on
+    // The caller lists what `load` depends on in `deps`.
   }, [...deps, tick])
   const reload = useCallback(() => setTick((n) => n + 1), [])
   return { ...state, reload }

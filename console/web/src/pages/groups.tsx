@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks'
 import * as api from '../api/endpoints.ts'
 import { useEventStream } from '../api/sse.ts'
-import type { GroupDetail, ResetOffsetsAnswer, ResetOffsetsBody } from '../api/types.ts'
+import type { GroupDetail, LagSample, ResetOffsetsAnswer, ResetOffsetsBody } from '../api/types.ts'
 import { Chart, useRollingSeries } from '../components/chart.tsx'
 import { Badge, Confirm, ErrorLine, Section, useLoad } from '../components/ui.tsx'
 import { type Route, replaceQuery } from '../router.ts'
@@ -23,7 +23,14 @@ export function GroupsPage({ route }: { route: Route }) {
   }
   return (
     <div>
-      <Section title="Groups" actions={<button type="button" onClick={list.reload}>Refresh</button>}>
+      <Section
+        title="Groups"
+        actions={
+          <button type="button" onClick={list.reload}>
+            Refresh
+          </button>
+        }
+      >
         <ErrorLine error={list.error} />
         <table data-testid="groups">
           <thead>
@@ -55,30 +62,41 @@ export function GroupsPage({ route }: { route: Route }) {
 }
 
 function GroupPanel({ id }: { id: string }) {
-  const [detail, setDetail] = useState<GroupDetail>()
-  const loaded = useLoad(
-    (signal) =>
-      api.group(id, { signal }).then((d) => {
-        setDetail(d)
-        return d
-      }),
-    [id],
-  )
+  const loaded = useLoad((signal) => api.group(id, { signal }), [id])
+  const detail = loaded.data
   const lag = useRollingSeries(150)
-  const stream = useEventStream<GroupDetail>(api.groupStreamPath(id), {}, (d) => {
-    setDetail(d)
-    const values: Record<string, number> = {}
-    for (const p of d.partitions) values[`${p.topic}/${p.partition}`] = Number(p.lag)
-    lag.push(Date.now() / 1000, values)
-  })
+  const [latest, setLatest] = useState<LagSample>()
+  const stream = useEventStream<LagSample>(
+    api.lagPath(id),
+    {},
+    (sample) => {
+      setLatest(sample)
+      const values: Record<string, number> = {}
+      for (const p of sample.partitions) values[`${p.topic}/${p.partition}`] = p.lag
+      lag.push(Date.parse(sample.at) / 1000, values)
+    },
+    ['sample'],
+  )
+  const liveLag = new Map(latest?.partitions.map((p) => [`${p.topic}/${p.partition}`, p.lag]))
   return (
     <div>
-      <Section title={`Group ${id}`} actions={<span class={`live ${stream.connected ? 'on' : ''}`}>live</span>}>
+      <Section
+        title={`Group ${id}`}
+        actions={
+          <>
+            <span class={`live ${stream.connected ? 'on' : ''}`}>live lag {latest ? latest.lag : ''}</span>
+            <button type="button" onClick={loaded.reload}>
+              Refresh
+            </button>
+          </>
+        }
+      >
         <ErrorLine error={loaded.error ?? stream.error} />
         {detail ? (
           <div class="stack">
             <div class="small muted">
-              {stateBadge(detail.state)} protocol {detail.protocolType}/{detail.protocol || '–'} · total lag {detail.lag}
+              {stateBadge(detail.state)} protocol {detail.protocolType}/{detail.protocol || '–'} · total lag{' '}
+              {detail.lag}
             </div>
             <h3>Members</h3>
             <table data-testid="members">
@@ -124,7 +142,7 @@ function GroupPanel({ id }: { id: string }) {
                     <td class="num">{p.committed ?? '–'}</td>
                     <td class="num">{p.low}</td>
                     <td class="num">{p.high}</td>
-                    <td class="num">{p.lag}</td>
+                    <td class="num">{liveLag.get(`${p.topic}/${p.partition}`) ?? p.lag}</td>
                     <td class="mono small">{p.memberId ?? '–'}</td>
                   </tr>
                 ))}
@@ -133,12 +151,12 @@ function GroupPanel({ id }: { id: string }) {
           </div>
         ) : null}
       </Section>
-      {detail ? <ResetOffsets group={detail} /> : null}
+      {detail ? <ResetOffsets group={detail} onApplied={loaded.reload} /> : null}
     </div>
   )
 }
 
-function ResetOffsets({ group }: { group: GroupDetail }) {
+function ResetOffsets({ group, onApplied }: { group: GroupDetail; onApplied: () => void }) {
   const canWrite = useCanWrite()
   const topics = [...new Set(group.partitions.map((p) => p.topic))]
   const [topic, setTopic] = useState(topics[0] ?? '')
@@ -165,7 +183,12 @@ function ResetOffsets({ group }: { group: GroupDetail }) {
       setError(caught)
     }
   }
-  if (!canWrite) return <Section title="Reset offsets"><p class="muted">Operators only: your role is viewer.</p></Section>
+  if (!canWrite)
+    return (
+      <Section title="Reset offsets">
+        <p class="muted">Operators only: your role is viewer.</p>
+      </Section>
+    )
   return (
     <Section title="Reset offsets">
       <div class="row">
@@ -189,7 +212,12 @@ function ResetOffsets({ group }: { group: GroupDetail }) {
         {to === 'timestamp' ? (
           <label>
             time
-            <input type="datetime-local" step="1" value={timestamp} onInput={(e) => setTimestamp(e.currentTarget.value)} />
+            <input
+              type="datetime-local"
+              step="1"
+              value={timestamp}
+              onInput={(e) => setTimestamp(e.currentTarget.value)}
+            />
           </label>
         ) : null}
         {to === 'offset' ? (
@@ -213,7 +241,11 @@ function ResetOffsets({ group }: { group: GroupDetail }) {
           </div>
         </div>
       ) : null}
-      {done ? <p class="notice">Offsets of {done.group} on {done.topic} reset ({done.changes.length} partitions).</p> : null}
+      {done ? (
+        <p class="notice">
+          Offsets of {done.group} on {done.topic} reset ({done.changes.length} partitions).
+        </p>
+      ) : null}
       {confirming && preview ? (
         <Confirm
           title={`Reset ${group.id} on ${topic}?`}
@@ -223,6 +255,7 @@ function ResetOffsets({ group }: { group: GroupDetail }) {
           onConfirm={async () => {
             const answer = await api.resetOffsets(group.id, body(false))
             setDone(answer)
+            onApplied()
             setPreview(undefined)
             setConfirming(false)
           }}

@@ -27,7 +27,13 @@ export function LoginPage({ onLogin }: { onLogin: (session: Session) => void }) 
       <h1>grimOS console</h1>
       <label>
         Username
-        <input name="username" autocomplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required />
+        <input
+          name="username"
+          autocomplete="username"
+          value={username}
+          onInput={(e) => setUsername(e.currentTarget.value)}
+          required
+        />
       </label>
       <label>
         Password
@@ -45,7 +51,8 @@ export function LoginPage({ onLogin }: { onLogin: (session: Session) => void }) 
         {busy ? 'Logging in…' : 'Log in'}
       </button>
       <p class="muted small">
-        The first operator's password is in <code>.grimos/secrets/</code>; add more with <code>npx grimos operators add</code>.
+        The first operator's password is in <code>.grimos/secrets/</code>; add more with{' '}
+        <code>npx grimos operators add</code>.
       </p>
     </form>
   )

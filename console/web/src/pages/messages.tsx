@@ -109,7 +109,13 @@ export function MessagesPage({ route }: { route: Route }) {
             </label>
             <label>
               offset
-              <input name="offset" size={10} value={form.offset} onInput={set('offset')} placeholder="needs partition" />
+              <input
+                name="offset"
+                size={10}
+                value={form.offset}
+                onInput={set('offset')}
+                placeholder="needs partition"
+              />
             </label>
             <label>
               from
@@ -206,7 +212,11 @@ export function MessagesPage({ route }: { route: Route }) {
             {rows.map((m) => {
               const id = `${m.partition}/${m.offset}`
               return [
-                <tr key={id} class={`clickable ${open === id ? 'selected' : ''}`} onClick={() => setOpen(open === id ? undefined : id)}>
+                <tr
+                  key={id}
+                  class={`clickable ${open === id ? 'selected' : ''}`}
+                  onClick={() => setOpen(open === id ? undefined : id)}
+                >
                   <td class="num">{m.partition}</td>
                   <td class="num">{m.offset}</td>
                   <td class="small">{formatTime(m.timestamp)}</td>

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks'
 import * as api from '../api/endpoints.ts'
 import { useEventStream } from '../api/sse.ts'
-import type { RatesSample } from '../api/types.ts'
+import type { ThroughputSample } from '../api/types.ts'
 import { Chart, useRollingSeries } from '../components/chart.tsx'
 import { Badge, ErrorLine, formatBytes, Section, useLoad } from '../components/ui.tsx'
 import { href, type Route, replaceQuery } from '../router.ts'
@@ -19,7 +19,14 @@ export function OverviewPage({ route }: { route: Route }) {
   return (
     <div>
       <div class="grid2">
-        <Section title="Cluster" actions={<button type="button" onClick={cluster.reload}>Refresh</button>}>
+        <Section
+          title="Cluster"
+          actions={
+            <button type="button" onClick={cluster.reload}>
+              Refresh
+            </button>
+          }
+        >
           <ErrorLine error={cluster.error} />
           {cluster.data ? (
             <div class="stack">
@@ -51,7 +58,9 @@ export function OverviewPage({ route }: { route: Route }) {
                     <td>registry</td>
                     <td class="mono">{cluster.data.registry.url}</td>
                     <td>{cluster.data.registry.subjects ?? '–'} subjects</td>
-                    <td>{cluster.data.registry.healthy ? <Badge kind="ok">up</Badge> : <Badge kind="bad">down</Badge>}</td>
+                    <td>
+                      {cluster.data.registry.healthy ? <Badge kind="ok">up</Badge> : <Badge kind="bad">down</Badge>}
+                    </td>
                   </tr>
                 </tbody>
               </table>
@@ -65,7 +74,14 @@ export function OverviewPage({ route }: { route: Route }) {
         </Section>
         <Throughput />
       </div>
-      <Section title="Topics" actions={<button type="button" onClick={list.reload}>Refresh</button>}>
+      <Section
+        title="Topics"
+        actions={
+          <button type="button" onClick={list.reload}>
+            Refresh
+          </button>
+        }
+      >
         <ErrorLine error={list.error} />
         <table data-testid="topics">
           <thead>
@@ -80,7 +96,11 @@ export function OverviewPage({ route }: { route: Route }) {
           </thead>
           <tbody>
             {list.data?.topics.map((t) => (
-              <tr key={t.name} class={`clickable ${t.name === selected ? 'selected' : ''}`} onClick={() => choose(t.name)}>
+              <tr
+                key={t.name}
+                class={`clickable ${t.name === selected ? 'selected' : ''}`}
+                onClick={() => choose(t.name)}
+              >
                 <td>
                   {t.name} {t.internal ? <Badge>internal</Badge> : null}
                 </td>
@@ -105,8 +125,11 @@ export function OverviewPage({ route }: { route: Route }) {
 
 function Throughput() {
   const rates = useRollingSeries(180)
-  const stream = useEventStream<RatesSample>(api.ratesPath, {}, (sample) =>
-    rates.push(Date.parse(sample.at) / 1000, { 'in /s': sample.inPerSecond, 'out /s': sample.outPerSecond }),
+  const stream = useEventStream<ThroughputSample>(
+    api.throughputPath,
+    {},
+    (sample) => rates.push(Date.parse(sample.at) / 1000, { 'in /s': sample.inPerSec, 'out /s': sample.outPerSec }),
+    ['sample'],
   )
   return (
     <Section title="Events per second" actions={<span class={`live ${stream.connected ? 'on' : ''}`}>live</span>}>

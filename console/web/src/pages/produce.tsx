@@ -96,21 +96,39 @@ function EventForm({ catalog }: { catalog: CatalogAnswer }) {
           </label>
           <label>
             user id
-            <input name="userId" value={line.userId} onInput={(e) => setLine({ ...line, userId: e.currentTarget.value })} />
+            <input
+              name="userId"
+              value={line.userId}
+              onInput={(e) => setLine({ ...line, userId: e.currentTarget.value })}
+            />
           </label>
           <label>
             <span>
               event id <span class="muted">(optional: a new UUIDv7)</span>
             </span>
-            <input name="eventId" value={line.eventId ?? ''} onInput={(e) => setLine({ ...line, eventId: e.currentTarget.value })} />
+            <input
+              name="eventId"
+              value={line.eventId ?? ''}
+              onInput={(e) => setLine({ ...line, eventId: e.currentTarget.value })}
+            />
           </label>
           <fieldset class="stack">
             <legend>data</legend>
-            <FieldList fields={dataFields} value={line.userData} onChange={(userData) => setLine({ ...line, userData })} prefix="data" />
+            <FieldList
+              fields={dataFields}
+              value={line.userData}
+              onChange={(userData) => setLine({ ...line, userData })}
+              prefix="data"
+            />
           </fieldset>
           <fieldset class="stack">
             <legend>metadata</legend>
-            <FieldList fields={metadataFields} value={line.metadata} onChange={(metadata) => setLine({ ...line, metadata })} prefix="metadata" />
+            <FieldList
+              fields={metadataFields}
+              value={line.metadata}
+              onChange={(metadata) => setLine({ ...line, metadata })}
+              prefix="metadata"
+            />
           </fieldset>
           <div class="row">
             <button type="button" onClick={() => send(true)} disabled={busy}>
@@ -147,7 +165,8 @@ function LineOutcome({ result }: { result: LineResult }) {
       <p class="notice" data-testid="produce-ok">
         {result.partition !== undefined ? (
           <>
-            Sent {result.eventType} <code>{result.eventId}</code> to partition {result.partition} at offset {result.offset}
+            Sent {result.eventType} <code>{result.eventId}</code> to partition {result.partition} at offset{' '}
+            {result.offset}
             {' · '}
             {result.eventId ? <a href={href('/trace', { event_id: result.eventId })}>trace</a> : null}
           </>
@@ -228,12 +247,17 @@ function FileUpload({ topic }: { topic: string | undefined }) {
     <Section title={`NDJSON file to ${topic ?? 'the user events topic'}`}>
       <div class="stack">
         <p class="muted small">
-          One event per line: the library's input form <code>{'{"eventType", "userId", "userData", "metadata"?}'}</code> or a whole
-          event. Every line is validated first; nothing is sent while a line is invalid, unless you choose to send the valid
-          ones only.
+          One event per line: the library's input form <code>{'{"eventType", "userId", "userData", "metadata"?}'}</code>{' '}
+          or a whole event. Every line is validated first; nothing is sent while a line is invalid, unless you choose to
+          send the valid ones only.
         </p>
         <div class="row">
-          <input type="file" name="ndjson" accept=".ndjson,.jsonl,.json,.txt,application/x-ndjson" onChange={(e) => load(e.currentTarget.files?.[0])} />
+          <input
+            type="file"
+            name="ndjson"
+            accept=".ndjson,.jsonl,.json,.txt,application/x-ndjson"
+            onChange={(e) => load(e.currentTarget.files?.[0])}
+          />
           {name ? (
             <span class="small">
               {name}: {lines.length} lines
@@ -247,12 +271,17 @@ function FileUpload({ topic }: { topic: string | undefined }) {
         {phase === 'validated' ? (
           <div class="stack" data-testid="validation">
             <div>
-              <Badge kind="ok">{valid} valid</Badge> <Badge kind={invalid.length ? 'bad' : 'ok'}>{invalid.length} invalid</Badge>
+              <Badge kind="ok">{valid} valid</Badge>{' '}
+              <Badge kind={invalid.length ? 'bad' : 'ok'}>{invalid.length} invalid</Badge>
             </div>
             {invalid.length ? (
               <label class="check">
-                <input type="checkbox" checked={skipInvalid} onChange={(e) => setSkipInvalid(e.currentTarget.checked)} /> send the valid
-                lines only
+                <input
+                  type="checkbox"
+                  checked={skipInvalid}
+                  onChange={(e) => setSkipInvalid(e.currentTarget.checked)}
+                />{' '}
+                send the valid lines only
               </label>
             ) : null}
             <div>
@@ -297,7 +326,13 @@ function ResultTable({ results }: { results: LineResult[] }) {
           {shown.map((r) => (
             <tr key={r.line} data-line={r.line}>
               <td class="num">{r.line}</td>
-              <td>{r.ok ? <Badge kind="ok">{r.skipped ? 'blank' : r.offset !== undefined ? 'sent' : 'valid'}</Badge> : <Badge kind="bad">invalid</Badge>}</td>
+              <td>
+                {r.ok ? (
+                  <Badge kind="ok">{r.skipped ? 'blank' : r.offset !== undefined ? 'sent' : 'valid'}</Badge>
+                ) : (
+                  <Badge kind="bad">invalid</Badge>
+                )}
+              </td>
               <td class="mono small">
                 {r.eventType ?? ''} {r.eventId ?? ''}
               </td>

@@ -34,7 +34,7 @@ export function TracePage({ route }: { route: Route }) {
     }
   }
   // A deep link (from messages, produce, the DLQ) runs the trace at once.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: once, with the ids the link carried
+  // Once, with the ids the link carried.
   useEffect(() => {
     if (eventId || userId) void run()
   }, [])
@@ -79,7 +79,11 @@ export function TracePage({ route }: { route: Route }) {
               ) : null}
               <ol class="timeline" data-testid="timeline">
                 {steps.map((step, i) => (
-                  <li key={`${step.topic}-${step.partition}-${step.offset}-${i}`} class={step.kind} data-kind={step.kind}>
+                  <li
+                    key={`${step.topic}-${step.partition}-${step.offset}-${i}`}
+                    class={step.kind}
+                    data-kind={step.kind}
+                  >
                     <div>
                       <strong>{kindLabel[step.kind]}</strong> <span class="small muted">{formatTime(step.at)}</span>
                       {step.attempt !== undefined ? <Badge>attempt {step.attempt}</Badge> : null}{' '}
