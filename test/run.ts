@@ -2,6 +2,7 @@
 // stops only what it started. Phase 1 runs files in parallel; phase 2 (test/chaos) stops and restarts the real
 // broker, so it runs alone, one file at a time.
 import { spawn } from 'node:child_process'
+import { ensureConsoleBuilt } from '../console/web/build.ts'
 import { useAdminCredentials } from '../infra/stack/security.ts'
 import { down, infrastructure, up } from '../infra/stack/stack.ts'
 
@@ -19,6 +20,7 @@ const phases: { name: string; args: string[] }[] = [
       'test/security/**/*.test.ts',
       'test/fuzz/**/*.test.ts',
       'test/docs/**/*.test.ts',
+      'console/web/test/**/*.test.ts',
     ],
   },
   {
@@ -37,6 +39,8 @@ function runPhase(args: string[]): Promise<number> {
 let started: string[] = []
 let failed = false
 try {
+  // The browser tests load the console's built front end; a no-op when console/web/dist is fresh.
+  await ensureConsoleBuilt({ onProgress: (line) => process.stderr.write(`[test] ${line}\n`) })
   started = await up((line) => process.stderr.write(`[stack] ${line}\n`), infrastructure)
   // The children act as the stack's admin (they create and delete topics of their own), over SASL_SSL.
   useAdminCredentials()
