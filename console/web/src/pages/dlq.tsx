@@ -154,6 +154,7 @@ export function DlqPage({ route }: { route: Route }) {
                 <tr
                   key={`${r.partition}/${r.offset}`}
                   data-event-id={r.eventId}
+                  data-position={`${r.partition}/${r.offset}`}
                   class={`clickable ${selected ? 'selected' : ''}`}
                   onClick={() => setOpen({ partition: r.partition, offset: r.offset })}
                 >

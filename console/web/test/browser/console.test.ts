@@ -1,0 +1,220 @@
+// The console in a real browser (headless Debian Chromium) against the real broker, registry and console
+// backend: log in, produce from the form and from an NDJSON file with a bad line, browse the messages decoded
+// from Avro, dead-letter a poison record through a real consumer, replay it from the DLQ page once the handler
+// is fixed and see it handled, follow its trace, and find that a viewer cannot replay.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { launchBrowser, screenshot } from './browser.ts'
+import { type ConsoleUnderTest, startConsoleUnderTest } from './console-server.ts'
+
+let browser: Browser
+let app: ConsoleUnderTest
+
+before(async () => {
+  ;[browser, app] = await Promise.all([launchBrowser(), startConsoleUnderTest()])
+})
+after(async () => {
+  await browser?.close()
+  await app?.close()
+})
+
+async function loggedIn(user: {
+  username: string
+  password: string
+}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  await page.goto(app.url)
+  await page.locator('input[name=username]').fill(user.username)
+  await page.locator('input[name=password]').fill(user.password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await page.getByTestId('who').waitFor()
+  return { context, page }
+}
+
+async function go(page: Page, hash: string): Promise<void> {
+  await page.goto(`${app.url}/${hash}`)
+}
+
+test('an operator works through the console; a viewer cannot replay', async (t) => {
+  let page: Page
+  let context: BrowserContext
+
+  await t.test('log in and see the broker up', async () => {
+    const loginPage = await browser.newPage({ viewport: { width: 1360, height: 860 } })
+    await loginPage.goto(app.url)
+    await loginPage.getByRole('button', { name: 'Log in' }).waitFor()
+    await screenshot(loginPage, 'login')
+    await loginPage.locator('input[name=username]').fill(app.operator.username)
+    await loginPage.locator('input[name=password]').fill('not the password')
+    await loginPage.getByRole('button', { name: 'Log in' }).click()
+    await loginPage.getByRole('alert').waitFor()
+    assert.match(await loginPage.getByRole('alert').innerText(), /CONSOLE_/)
+    await loginPage.close()
+    ;({ context, page } = await loggedIn(app.operator))
+    assert.match(await page.getByTestId('who').innerText(), /operator/)
+    await page.getByTestId('brokers').getByText('up').first().waitFor()
+    await page.getByTestId('topics').getByText(app.topic).waitFor()
+    await page.getByTestId('topics').getByText(app.topic).click()
+    await page.getByTestId('partitions').waitFor()
+    await screenshot(page, 'overview')
+  })
+
+  let formEventId = ''
+  await t.test('produce one event from the form built from the catalog', async () => {
+    await go(page, '#/produce')
+    await page.locator('select[name=eventType]').selectOption('user_login')
+    await page.locator('input[name=userId]').fill(app.userId)
+    await page.getByRole('button', { name: 'Send' }).click()
+    const ok = page.getByTestId('produce-ok')
+    await ok.waitFor()
+    const text = await ok.innerText()
+    assert.match(text, /Sent user_login/)
+    formEventId = (await ok.locator('code').innerText()).trim()
+    assert.match(formEventId, /^[0-9a-f-]{36}$/)
+    await screenshot(page, 'produce')
+  })
+
+  await t.test('browse the messages decoded from Avro, filtered by user_id', async () => {
+    await go(page, `#/messages?topic=${encodeURIComponent(app.topic)}&user_id=${encodeURIComponent(app.userId)}`)
+    await page.getByRole('button', { name: 'Search' }).click()
+    const row = page.getByTestId('messages').locator('tr.clickable', { hasText: formEventId })
+    await row.waitFor()
+    await row.click()
+    const detail = page.getByTestId('message-detail')
+    await detail.waitFor()
+    const shown = await detail.innerText()
+    assert.match(shown, /avro/)
+    assert.match(shown, /schema id \d+/)
+    assert.match(shown, new RegExp(`"event_id": "${formEventId}"`))
+    assert.match(shown, /"login_method": "password"/)
+    await screenshot(page, 'messages')
+  })
+
+  await t.test('an NDJSON file with one bad line: the line is reported, the others sent', async () => {
+    await go(page, '#/produce?tab=file')
+    const line = (n: number) =>
+      JSON.stringify({
+        eventType: 'user_login',
+        userId: app.userId,
+        userData: {
+          email: `file-${n}@example.com`,
+          is_active: true,
+          is_superuser: false,
+          roles: ['user'],
+          login_method: 'password',
+          outcome: 'success',
+        },
+        metadata: { source: 'console-browser-test' },
+      })
+    const bad = JSON.stringify({ eventType: 'user_login', userId: app.userId, userData: { email: 'no-fields' } })
+    await page.locator('input[name=ndjson]').setInputFiles({
+      name: 'events.ndjson',
+      mimeType: 'application/x-ndjson',
+      buffer: Buffer.from(`${line(1)}\n${bad}\n${line(3)}\n`),
+    })
+    const results = page.getByTestId('line-results')
+    await results.waitFor()
+    const rows = results.locator('tbody tr')
+    assert.equal(await rows.count(), 1, 'only the invalid line is listed')
+    assert.equal(await rows.first().getAttribute('data-line'), '2')
+    assert.match(await rows.first().innerText(), /invalid/)
+    assert.match(await page.getByTestId('validation').innerText(), /2 valid[\s\S]*1 invalid/)
+    await screenshot(page, 'produce-file')
+    await page.getByLabel('send the valid lines only').check()
+    await page.getByRole('button', { name: /Send 2 events/ }).click()
+    await page.getByTestId('sent-summary').waitFor()
+    assert.match(await page.getByTestId('sent-summary').innerText(), /Sent 2 of 3 lines; 1 not sent/)
+  })
+
+  await t.test('a poison record lands in the DLQ; replayed once the handler is fixed, it is handled', async () => {
+    const poisonId = await app.sendPoison()
+    await go(page, `#/dlq?topic=${encodeURIComponent(`${app.topic}.dlq`)}`)
+    const row = page.locator(`[data-testid=dlq-records] tr[data-event-id="${poisonId}"]`)
+    // The DLQ listing is read when the page opens: refresh until the consumer has dead-lettered the record.
+    await waitWithRefresh(page, row)
+    await row.click()
+    const diagnostics = page.getByTestId('diagnostics')
+    await diagnostics.waitFor()
+    assert.match(await diagnostics.innerText(), /GRIM_HANDLER_FAILED/)
+    assert.match(await diagnostics.innerText(), /poison/)
+    await screenshot(page, 'dlq')
+    app.fixHandler()
+    await page.getByTestId('replay-one').click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click()
+    await page.getByTestId('dlq-outcome').waitFor()
+    assert.match(await page.getByTestId('dlq-outcome').innerText(), new RegExp(`Replayed to ${escape(app.topic)} `))
+    await app.handled(poisonId)
+  })
+
+  await t.test('the trace follows the poison record: published, dead-lettered, replayed', async () => {
+    const poisonId = app.poisonId()
+    await go(page, `#/trace?event_id=${poisonId}`)
+    const timeline = page.getByTestId('timeline')
+    await timeline.waitFor()
+    for (const kind of ['published', 'dead-lettered', 'replayed'])
+      await timeline.locator(`li[data-kind="${kind}"]`).first().waitFor()
+    assert.match(await timeline.innerText(), /GRIM_HANDLER_FAILED/)
+    assert.match(await timeline.innerText(), new RegExp(`by ${escape(app.operator.username)}`))
+    await screenshot(page, 'trace')
+  })
+
+  await t.test('groups and schemas pages show the test consumer and the catalog', async () => {
+    await go(page, `#/groups?group=${encodeURIComponent(app.groupId)}`)
+    await page.getByTestId('members').locator('tbody tr').first().waitFor()
+    await page.getByTestId('lag').getByText(app.topic).first().waitFor()
+    await screenshot(page, 'groups')
+    await go(page, `#/schemas?subject=${encodeURIComponent(app.subject)}`)
+    await page.getByTestId('diff').waitFor()
+    await page.getByRole('button', { name: 'Check compatibility' }).click()
+    await page.getByTestId('check-result').waitFor()
+    assert.match(await page.getByTestId('check-result').innerText(), /^Compatible/)
+    await screenshot(page, 'schemas')
+    await context.close()
+  })
+
+  await t.test('a viewer sees no replay, and the server refuses one anyway', async () => {
+    const viewer = await loggedIn(app.viewer)
+    const vpage = viewer.page
+    assert.match(await vpage.getByTestId('who').innerText(), /viewer/)
+    await go(vpage, `#/dlq?topic=${encodeURIComponent(`${app.topic}.dlq`)}&status=all`)
+    const row = vpage.locator(`[data-testid=dlq-records] tr[data-event-id="${app.poisonId()}"]`)
+    await row.waitFor()
+    await row.click()
+    await vpage.getByTestId('diagnostics').waitFor()
+    assert.equal(await vpage.getByTestId('replay-one').count(), 0, 'no replay button for a viewer')
+    await vpage.getByText('replay and discard are for operators').waitFor()
+    // The same request the button would send, with the viewer's session and CSRF token.
+    const position = await row.getAttribute('data-position')
+    const path = `/api/dlq/${encodeURIComponent(`${app.topic}.dlq`)}/records/${position}/replay`
+    const answer = await vpage.evaluate(async (url) => {
+      const session = await (await fetch('/api/session')).json()
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: '{}',
+      })
+      return { status: response.status, body: await response.json() }
+    }, path)
+    assert.equal(answer.status, 403)
+    assert.equal(answer.body.error.code, 'CONSOLE_FORBIDDEN')
+    await go(vpage, '#/produce')
+    await vpage.getByText('Producing is for operators').waitFor()
+    await viewer.context.close()
+  })
+})
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+async function waitWithRefresh(page: Page, target: ReturnType<Page['locator']>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await target.count())) {
+    if (Date.now() > deadline) throw new Error(`not shown within ${timeoutMs} ms`)
+    await page.waitForTimeout(500)
+    await page.getByRole('button', { name: 'Refresh' }).first().click()
+  }
+}
