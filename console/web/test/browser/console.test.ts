@@ -4,7 +4,7 @@
 // is fixed and see it handled, follow its trace, and find that a viewer cannot replay.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { launchBrowser, screenshot } from './browser.ts'
 import { type ConsoleUnderTest, startConsoleUnderTest } from './console-server.ts'
 
@@ -51,10 +51,10 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await loginPage.locator('input[name=password]').fill('not the password')
     await loginPage.getByRole('button', { name: 'Log in' }).click()
     await loginPage.getByRole('alert').waitFor()
-    assert.match(await loginPage.getByRole('alert').innerText(), /CONSOLE_/)
+    assert.match(await text(loginPage.getByRole('alert')), /CONSOLE_/)
     await loginPage.close()
     ;({ context, page } = await loggedIn(app.operator))
-    assert.match(await page.getByTestId('who').innerText(), /operator/)
+    assert.match(await text(page.getByTestId('who')), /operator/)
     await page.getByTestId('brokers').getByText('up').first().waitFor()
     await page.getByTestId('topics').getByText(app.topic).waitFor()
     await page.getByTestId('topics').getByText(app.topic).click()
@@ -70,9 +70,9 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await page.getByRole('button', { name: 'Send' }).click()
     const ok = page.getByTestId('produce-ok')
     await ok.waitFor()
-    const text = await ok.innerText()
+    const text = await text(ok)
     assert.match(text, /Sent user_login/)
-    formEventId = (await ok.locator('code').innerText()).trim()
+    formEventId = (await text(ok.locator('code'))).trim()
     assert.match(formEventId, /^[0-9a-f-]{36}$/)
     await screenshot(page, 'produce')
   })
@@ -85,7 +85,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await row.click()
     const detail = page.getByTestId('message-detail')
     await detail.waitFor()
-    const shown = await detail.innerText()
+    const shown = await text(detail)
     assert.match(shown, /avro/)
     assert.match(shown, /schema id \d+/)
     assert.match(shown, new RegExp(`"event_id": "${formEventId}"`))
@@ -120,13 +120,13 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     const rows = results.locator('tbody tr')
     assert.equal(await rows.count(), 1, 'only the invalid line is listed')
     assert.equal(await rows.first().getAttribute('data-line'), '2')
-    assert.match(await rows.first().innerText(), /invalid/)
-    assert.match(await page.getByTestId('validation').innerText(), /2 valid[\s\S]*1 invalid/)
+    assert.match(await text(rows.first()), /invalid/)
+    assert.match(await text(page.getByTestId('validation')), /2 valid[\s\S]*1 invalid/)
     await screenshot(page, 'produce-file')
     await page.getByLabel('send the valid lines only').check()
     await page.getByRole('button', { name: /Send 2 events/ }).click()
     await page.getByTestId('sent-summary').waitFor()
-    assert.match(await page.getByTestId('sent-summary').innerText(), /Sent 2 of 3 lines; 1 not sent/)
+    assert.match(await text(page.getByTestId('sent-summary')), /Sent 2 of 3 lines; 1 not sent/)
   })
 
   await t.test('a poison record lands in the DLQ; replayed once the handler is fixed, it is handled', async () => {
@@ -138,14 +138,14 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await row.click()
     const diagnostics = page.getByTestId('diagnostics')
     await diagnostics.waitFor()
-    assert.match(await diagnostics.innerText(), /GRIM_HANDLER_FAILED/)
-    assert.match(await diagnostics.innerText(), /poison/)
+    assert.match(await text(diagnostics), /GRIM_HANDLER_FAILED/)
+    assert.match(await text(diagnostics), /poison/)
     await screenshot(page, 'dlq')
     app.fixHandler()
     await page.getByTestId('replay-one').click()
     await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click()
     await page.getByTestId('dlq-outcome').waitFor()
-    assert.match(await page.getByTestId('dlq-outcome').innerText(), new RegExp(`Replayed to ${escape(app.topic)} `))
+    assert.match(await text(page.getByTestId('dlq-outcome')), new RegExp(`Replayed to ${escapeRegExp(app.topic)} `))
     await app.handled(poisonId)
   })
 
@@ -156,8 +156,8 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await timeline.waitFor()
     for (const kind of ['published', 'dead-lettered', 'replayed'])
       await timeline.locator(`li[data-kind="${kind}"]`).first().waitFor()
-    assert.match(await timeline.innerText(), /GRIM_HANDLER_FAILED/)
-    assert.match(await timeline.innerText(), new RegExp(`by ${escape(app.operator.username)}`))
+    assert.match(await text(timeline), /GRIM_HANDLER_FAILED/)
+    assert.match(await text(timeline), new RegExp(`by ${escapeRegExp(app.operator.username)}`))
     await screenshot(page, 'trace')
   })
 
@@ -170,7 +170,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await page.getByTestId('diff').waitFor()
     await page.getByRole('button', { name: 'Check compatibility' }).click()
     await page.getByTestId('check-result').waitFor()
-    assert.match(await page.getByTestId('check-result').innerText(), /^Compatible/)
+    assert.match(await text(page.getByTestId('check-result')), /^Compatible/)
     await screenshot(page, 'schemas')
     await context.close()
   })
@@ -178,7 +178,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
   await t.test('a viewer sees no replay, and the server refuses one anyway', async () => {
     const viewer = await loggedIn(app.viewer)
     const vpage = viewer.page
-    assert.match(await vpage.getByTestId('who').innerText(), /viewer/)
+    assert.match(await text(vpage.getByTestId('who')), /viewer/)
     await go(vpage, `#/dlq?topic=${encodeURIComponent(`${app.topic}.dlq`)}&status=all`)
     const row = vpage.locator(`[data-testid=dlq-records] tr[data-event-id="${app.poisonId()}"]`)
     await row.waitFor()
@@ -190,13 +190,13 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     const position = await row.getAttribute('data-position')
     const path = `/api/dlq/${encodeURIComponent(`${app.topic}.dlq`)}/records/${position}/replay`
     const answer = await vpage.evaluate(async (url) => {
-      const session = await (await fetch('/api/session')).json()
+      const session = (await (await fetch('/api/session')).json()) as { csrfToken: string }
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
         body: '{}',
       })
-      return { status: response.status, body: await response.json() }
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } }
     }, path)
     assert.equal(answer.status, 403)
     assert.equal(answer.body.error.code, 'CONSOLE_FORBIDDEN')
@@ -206,11 +206,16 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
   })
 })
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+/** What a locator shows, as text (its textContent: the assertions match words, not layout). */
+async function text(locator: Locator): Promise<string> {
+  return (await locator.textContent()) ?? ''
 }
 
-async function waitWithRefresh(page: Page, target: ReturnType<Page['locator']>, timeoutMs = 30_000): Promise<void> {
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+async function waitWithRefresh(page: Page, target: Locator, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await target.count())) {
     if (Date.now() > deadline) throw new Error(`not shown within ${timeoutMs} ms`)
