@@ -85,7 +85,7 @@ export function TracePage({ route }: { route: Route }) {
                     data-kind={step.kind}
                   >
                     <div>
-                      <strong>{kindLabel[step.kind]}</strong> <span class="small muted">{formatTime(step.at)}</span>
+                      <strong>{kindLabel[step.kind]}</strong> <span class="small muted">{formatTime(step.at)}</span>{' '}
                       {step.attempt !== undefined ? <Badge>attempt {step.attempt}</Badge> : null}{' '}
                       {step.by ? <span class="small">by {step.by}</span> : null}
                     </div>
