@@ -52,7 +52,12 @@ export const DlqReplayManyBody = Type.Object(
 )
 
 export const DlqInfo = Type.Object({
-  format: Type.Union([Type.Literal('grimos'), Type.Literal('spring'), Type.Literal('connect'), Type.Literal('unknown')]),
+  format: Type.Union([
+    Type.Literal('grimos'),
+    Type.Literal('spring'),
+    Type.Literal('connect'),
+    Type.Literal('unknown'),
+  ]),
   originalTopic: Type.Optional(Type.String()),
   originalPartition: Type.Optional(Type.Integer()),
   originalOffset: Type.Optional(Type.String()),
