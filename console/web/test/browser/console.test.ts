@@ -3,21 +3,50 @@
 // from Avro, dead-letter a poison record through a real consumer, replay it from the DLQ page once the handler
 // is fixed and see it handled, follow its trace, and find that a viewer cannot replay.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, type TestContext, test } from 'node:test'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { launchBrowser, screenshot } from './browser.ts'
 import { type ConsoleUnderTest, startConsoleUnderTest } from './console-server.ts'
 
+// At the top level, so the topic and subjects it creates are cleaned up when the file ends (not after a hook).
+const app: ConsoleUnderTest = await startConsoleUnderTest()
 let browser: Browser
-let app: ConsoleUnderTest
 
 before(async () => {
-  ;[browser, app] = await Promise.all([launchBrowser(), startConsoleUnderTest()])
+  browser = await launchBrowser()
 })
 after(async () => {
   await browser?.close()
-  await app?.close()
+  await app.close()
 })
+
+/** The page a failure is shown on: its screenshot goes to the temp folder, named in the error. */
+let current: Page | undefined
+
+/** Set by the first failing step: the later ones build on it, so they are skipped instead of timing out. */
+let broken: string | undefined
+
+async function step(t: TestContext, name: string, body: () => Promise<void>): Promise<void> {
+  if (broken) {
+    await t.test(name, { skip: `needs "${broken}", which failed` }, () => undefined)
+    return
+  }
+  await t.test(name, async () => {
+    try {
+      await body()
+    } catch (error) {
+      broken = name
+      const file = join(tmpdir(), `console-browser-${name.replace(/\W+/g, '-').slice(0, 60)}.png`)
+      const shot = await current?.screenshot({ path: file, fullPage: true }).then(
+        () => `screenshot: ${file}`,
+        (failure: Error) => `no screenshot: ${failure.message}`,
+      )
+      throw new Error(`${(error as Error).message}\n${shot ?? 'no page open'}`, { cause: error })
+    }
+  })
+}
 
 async function loggedIn(user: {
   username: string
@@ -26,6 +55,7 @@ async function loggedIn(user: {
   const context = await browser.newContext({ viewport: { width: 1360, height: 860 } })
   const page = await context.newPage()
   page.setDefaultTimeout(20_000)
+  current = page
   await page.goto(app.url)
   await page.locator('input[name=username]').fill(user.username)
   await page.locator('input[name=password]').fill(user.password)
@@ -42,8 +72,9 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
   let page: Page
   let context: BrowserContext
 
-  await t.test('log in and see the broker up', async () => {
+  await step(t, 'log in and see the broker up', async () => {
     const loginPage = await browser.newPage({ viewport: { width: 1360, height: 860 } })
+    current = loginPage
     await loginPage.goto(app.url)
     await loginPage.getByRole('button', { name: 'Log in' }).waitFor()
     await screenshot(loginPage, 'login')
@@ -63,7 +94,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
   })
 
   let formEventId = ''
-  await t.test('produce one event from the form built from the catalog', async () => {
+  await step(t, 'produce one event from the form built from the catalog', async () => {
     await go(page, '#/produce')
     await page.locator('select[name=eventType]').selectOption('user_login')
     await page.locator('input[name=userId]').fill(app.userId)
@@ -76,7 +107,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await screenshot(page, 'produce')
   })
 
-  await t.test('browse the messages decoded from Avro, filtered by user_id', async () => {
+  await step(t, 'browse the messages decoded from Avro, filtered by user_id', async () => {
     await go(page, `#/messages?topic=${encodeURIComponent(app.topic)}&user_id=${encodeURIComponent(app.userId)}`)
     await page.getByRole('button', { name: 'Search' }).click()
     const row = page.getByTestId('messages').locator('tr.clickable', { hasText: formEventId })
@@ -92,7 +123,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await screenshot(page, 'messages')
   })
 
-  await t.test('an NDJSON file with one bad line: the line is reported, the others sent', async () => {
+  await step(t, 'an NDJSON file with one bad line: the line is reported, the others sent', async () => {
     await go(page, '#/produce?tab=file')
     const line = (n: number) =>
       JSON.stringify({
@@ -128,7 +159,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     assert.match(await text(page.getByTestId('sent-summary')), /Sent 2 of 3 lines; 1 not sent/)
   })
 
-  await t.test('a poison record lands in the DLQ; replayed once the handler is fixed, it is handled', async () => {
+  await step(t, 'a poison record lands in the DLQ; replayed once the handler is fixed, it is handled', async () => {
     const poisonId = await app.sendPoison()
     await go(page, `#/dlq?topic=${encodeURIComponent(`${app.topic}.dlq`)}`)
     const row = page.locator(`[data-testid=dlq-records] tr[data-event-id="${poisonId}"]`)
@@ -148,7 +179,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await app.handled(poisonId)
   })
 
-  await t.test('the trace follows the poison record: published, dead-lettered, replayed', async () => {
+  await step(t, 'the trace follows the poison record: published, dead-lettered, replayed', async () => {
     const poisonId = app.poisonId()
     await go(page, `#/trace?event_id=${poisonId}`)
     const timeline = page.getByTestId('timeline')
@@ -160,7 +191,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await screenshot(page, 'trace')
   })
 
-  await t.test('groups and schemas pages show the test consumer and the catalog', async () => {
+  await step(t, 'groups and schemas pages show the test consumer and the catalog', async () => {
     await go(page, `#/groups?group=${encodeURIComponent(app.groupId)}`)
     await page.getByTestId('members').locator('tbody tr').first().waitFor()
     await page.getByTestId('lag').getByText(app.topic).first().waitFor()
@@ -174,7 +205,7 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await context.close()
   })
 
-  await t.test('a viewer sees no replay, and the server refuses one anyway', async () => {
+  await step(t, 'a viewer sees no replay, and the server refuses one anyway', async () => {
     const viewer = await loggedIn(app.viewer)
     const vpage = viewer.page
     assert.match(await text(vpage.getByTestId('who')), /viewer/)
