@@ -28,9 +28,9 @@ export const ConsoleConfigSchema = Type.Object({
   CONSOLE_MAX_SCAN: Type.Integer({ minimum: 1_000, maximum: 10_000_000 }),
   /** Period of the live samples (throughput, lag). */
   CONSOLE_SAMPLE_MS: Type.Integer({ minimum: 250, maximum: 60_000 }),
-  /** Login attempts per client address per 15 minutes. */
+  /** Failed logins per client address per 15 minutes before logins from it are refused. */
   CONSOLE_LOGIN_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 10_000 }),
-  /** Login attempts per username per 15 minutes. */
+  /** Failed logins per username per 15 minutes before its logins are refused. */
   CONSOLE_LOGIN_PER_USERNAME: Type.Integer({ minimum: 1, maximum: 10_000 }),
 })
 
@@ -51,7 +51,7 @@ export const consoleConfigDefaults: Partial<ConsoleConfig> = {
   CONSOLE_SESSION_TTL_MS: 8 * 3_600_000,
   CONSOLE_MAX_SCAN: 100_000,
   CONSOLE_SAMPLE_MS: 2_000,
-  CONSOLE_LOGIN_PER_ADDRESS: 30,
+  CONSOLE_LOGIN_PER_ADDRESS: 20,
   CONSOLE_LOGIN_PER_USERNAME: 10,
 }
 

@@ -5,7 +5,7 @@ import { StackError } from './errors.ts'
 import { kafkaComponents, kafkaNodeNames } from './kafka.ts'
 import { logFile, requireFreePorts, runningPid, stopProcess, waitFor, writePidFile } from './processes.ts'
 import { registryComponent } from './registry.ts'
-import { authServiceComponent, eventConsumerComponent } from './services.ts'
+import { authServiceComponent, consoleComponent, eventConsumerComponent } from './services.ts'
 import {
   defaultPolicy,
   type RestartPolicy,
@@ -25,6 +25,7 @@ export const components: Component[] = [
   registryComponent,
   authServiceComponent,
   eventConsumerComponent,
+  consoleComponent,
 ]
 
 /** What the test suite and the benchmarks need: the broker and the registry (they run the services in process). */

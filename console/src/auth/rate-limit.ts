@@ -1,5 +1,6 @@
-// Login attempts per client address and per username, in fixed windows. In memory: one console process serves
-// an installation; a restart forgives, which the attempt budget allows for.
+// Failed logins per client address and per username, in fixed windows: once either is over its budget, logins
+// (and Basic-authenticated API calls) from there or for that name are refused until the window ends, even with
+// the right password. In memory: one console process serves an installation; a restart forgives.
 
 export interface LimitOptions {
   windowMs: number
@@ -17,25 +18,32 @@ export class LoginLimiter {
     this.#options = options
   }
 
-  /** Counts an attempt; returns the seconds to wait when over the limit, else 0. */
-  hit(address: string, username: string): number {
+  /** Seconds to wait before trying again, or 0. */
+  blocked(address: string, username: string): number {
     const now = Date.now()
-    if (this.#buckets.size > MAX_BUCKETS)
-      for (const [k, b] of this.#buckets) if (b.until <= now) this.#buckets.delete(k)
-    const wait = [
-      this.#count(`a:${address}`, now, this.#options.perAddress),
-      this.#count(`u:${username}`, now, this.#options.perUsername),
-    ]
-    return Math.max(...wait)
+    return Math.max(
+      this.#wait(`a:${address}`, now, this.#options.perAddress),
+      this.#wait(`u:${username}`, now, this.#options.perUsername),
+    )
   }
 
-  #count(key: string, now: number, limit: number): number {
-    let bucket = this.#buckets.get(key)
-    if (!bucket || bucket.until <= now) {
-      bucket = { hits: 0, until: now + this.#options.windowMs }
-      this.#buckets.set(key, bucket)
+  failed(address: string, username: string): void {
+    const now = Date.now()
+    if (this.#buckets.size > MAX_BUCKETS)
+      for (const [key, bucket] of this.#buckets) if (bucket.until <= now) this.#buckets.delete(key)
+    for (const key of [`a:${address}`, `u:${username}`]) {
+      let bucket = this.#buckets.get(key)
+      if (!bucket || bucket.until <= now) {
+        bucket = { hits: 0, until: now + this.#options.windowMs }
+        this.#buckets.set(key, bucket)
+      }
+      bucket.hits++
     }
-    bucket.hits++
-    return bucket.hits > limit ? Math.ceil((bucket.until - now) / 1000) : 0
+  }
+
+  #wait(key: string, now: number, limit: number): number {
+    const bucket = this.#buckets.get(key)
+    if (!bucket || bucket.until <= now || bucket.hits < limit) return 0
+    return Math.ceil((bucket.until - now) / 1000)
   }
 }

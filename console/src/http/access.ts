@@ -58,13 +58,16 @@ export function accessControl(db: Database, limiter: LoginLimiter) {
     if (!request.url.startsWith('/api/') || request.is404) return
     const basic = basicCredentials(request)
     if (basic) {
-      const wait = limiter.hit(request.ip, basic.username)
+      const wait = limiter.blocked(request.ip, basic.username)
       if (wait > 0)
         throw consoleError('CONSOLE_LOGIN_LIMITED', `too many attempts: try again in ${wait} s`, {
           headers: { 'retry-after': String(wait) },
         })
       const account = await verifyOperator(db, basic.username, basic.password)
-      if (!account) throw consoleError('CONSOLE_UNAUTHENTICATED', 'wrong username or password')
+      if (!account) {
+        limiter.failed(request.ip, basic.username)
+        throw consoleError('CONSOLE_UNAUTHENTICATED', 'wrong username or password')
+      }
       principals.set(request, account)
     } else {
       const token = sessionToken(request)

@@ -33,13 +33,16 @@ export function registerSessionRoutes(app: ServiceApp, options: SessionRouteOpti
 
   app.post('/api/session', { schema: { body: LoginBody } }, async (request, reply) => {
     const { username, password } = request.body
-    const wait = options.limiter.hit(request.ip, username)
+    const wait = options.limiter.blocked(request.ip, username)
     if (wait > 0)
       throw consoleError('CONSOLE_LOGIN_LIMITED', `too many login attempts: try again in ${wait} s`, {
         headers: { 'retry-after': String(wait) },
       })
     const account = await verifyOperator(db, username, password)
-    if (!account) throw consoleError('CONSOLE_UNAUTHENTICATED', 'wrong username or password')
+    if (!account) {
+      options.limiter.failed(request.ip, username)
+      throw consoleError('CONSOLE_UNAUTHENTICATED', 'wrong username or password')
+    }
     const { token, session } = await createSession(db, account.username, options.ttlMs)
     request.log.info({ operator: account.username }, 'operator logged in')
     reply.header('set-cookie', cookie(token, Math.floor(options.ttlMs / 1000)))

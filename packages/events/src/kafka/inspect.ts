@@ -86,6 +86,8 @@ export class KafkaInspector {
       const metadata = await this.#client.metadata({ topics: names })
       const layout = new Map<string, PartitionLayout[]>()
       for (const [name, topic] of metadata.topics) {
+        // A topic the principal may not describe, or one being deleted, comes back without partitions.
+        if (!topic?.partitions) continue
         layout.set(
           name,
           topic.partitions.map((p, partition) => ({ partition, leader: p.leader, replicas: p.replicas, isr: p.isr })),

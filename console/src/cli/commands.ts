@@ -1,0 +1,409 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
+import { USER_EVENTS_TOPIC } from '@grimos/events'
+import type { LineResult, Message } from '../http/schemas/index.ts'
+import { CliError } from './api-backend.ts'
+import { type Flags, int, parse, position, type Spec, str, time } from './args.ts'
+import type { Backend } from './backend.ts'
+import { bytes, ProgressBar, printJson, printJsonLine, printTable } from './output.ts'
+
+// One function per command. Each parses its own flags (strict), calls the backend, prints a table or --json.
+
+export interface Command {
+  summary: string
+  usage: string
+  spec: Spec
+  run(backend: Backend, flags: Flags, positionals: string[]): Promise<void>
+}
+
+const MAX_FILE_BYTES = 256 * 1024 * 1024
+const CHUNK = 500
+const dlqTopic = (flags: Flags) => str(flags, 'topic') ?? `${USER_EVENTS_TOPIC}.dlq`
+const dlqFilterSpec: Spec = {
+  topic: { type: 'string' },
+  status: { type: 'string' },
+  'event-type': { type: 'string' },
+  'error-class': { type: 'string' },
+  key: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  all: { type: 'boolean' },
+  yes: { type: 'boolean' },
+  force: { type: 'boolean' },
+  reason: { type: 'string' },
+}
+
+function dlqFilter(flags: Flags) {
+  const status = str(flags, 'status')
+  if (status !== undefined && !['pending', 'replayed', 'discarded', 'all'].includes(status))
+    throw new CliError(`--status is pending, replayed, discarded or all; got ${status}`)
+  return {
+    status,
+    event_type: str(flags, 'event-type'),
+    error_class: str(flags, 'error-class'),
+    key: str(flags, 'key'),
+    from: time(flags, 'from'),
+    to: time(flags, 'to'),
+  }
+}
+
+function printMessage(m: Message, json: boolean): void {
+  if (json) {
+    printJsonLine(m)
+    return
+  }
+  const value = typeof m.value === 'string' ? m.value : JSON.stringify(m.value)
+  process.stdout.write(`${m.timestamp} ${m.partition}/${m.offset} key=${m.key ?? '-'} ${m.eventType ?? ''} ${value}\n`)
+}
+
+async function dlq(backend: Backend, flags: Flags, positionals: string[]): Promise<void> {
+  const [action, target] = positionals
+  const topic = dlqTopic(flags)
+  const json = flags.json === true
+  if (action === 'list') {
+    const page = await backend.dlqList(topic, {
+      ...dlqFilter(flags),
+      limit: int(flags, 'limit', 1, 1000),
+      cursor: str(flags, 'cursor'),
+    })
+    if (json) return printJson(page)
+    printTable(
+      ['record', 'dead-lettered', 'status', 'event type', 'error', 'replays', 'format'],
+      page.records.map((r) => [
+        `${r.partition}/${r.offset}`,
+        r.timestamp,
+        r.status,
+        r.eventType,
+        `${r.info.errorClass ?? '?'}: ${(r.info.errorMessage ?? '').slice(0, 60)}`,
+        r.replayCount,
+        r.info.format,
+      ]),
+    )
+    if (page.nextCursor) process.stdout.write(`more: --cursor ${page.nextCursor}\n`)
+    return
+  }
+  if (action === 'inspect') {
+    const { partition, offset } = position(target)
+    return printJson(await backend.dlqInspect(topic, partition, offset))
+  }
+  if (action === 'replay' && flags.all) {
+    const limit = int(flags, 'limit', 1, 1000) ?? 100
+    const filter = dlqFilter(flags)
+    const preview = await backend.dlqReplayMany(topic, { ...filter, limit, dryRun: true })
+    const records = preview.preview ?? []
+    if (!flags.yes) {
+      if (json) return printJson(preview)
+      process.stdout.write(`${records.length} record(s) would be replayed (cap ${limit}); add --yes to replay them:\n`)
+      for (const r of records)
+        process.stdout.write(`  ${r.partition}/${r.offset} ${r.eventType ?? '?'} ${r.info.errorClass ?? ''}\n`)
+      return
+    }
+    const bar = new ProgressBar('replaying', records.length)
+    const results = []
+    for (let i = 0; i < records.length; i += 50) {
+      const chunk = records.slice(i, i + 50).map((r) => ({ partition: r.partition, offset: r.offset }))
+      const done = await backend.dlqReplayMany(topic, {
+        positions: chunk,
+        limit: chunk.length,
+        dryRun: false,
+        force: flags.force === true,
+        reason: str(flags, 'reason'),
+      })
+      results.push(...(done.results ?? []))
+      bar.update(results.length)
+    }
+    bar.finish()
+    const replayed = results.filter((r) => r.ok).length
+    if (json) return printJson({ topic, replayed, skipped: results.length - replayed, results })
+    for (const r of results)
+      process.stdout.write(
+        `${r.partition}/${r.offset} ${r.ok ? `replayed to ${r.to?.topic}/${r.to?.partition}/${r.to?.offset}` : `skipped: ${r.code} ${r.reason}`}\n`,
+      )
+    process.stdout.write(`${replayed} replayed, ${results.length - replayed} skipped\n`)
+    return
+  }
+  if (action === 'replay') {
+    const { partition, offset } = position(target)
+    const outcome = await backend.dlqReplay(topic, partition, offset, {
+      force: flags.force === true || undefined,
+      reason: str(flags, 'reason'),
+    })
+    if (json) return printJson(outcome)
+    process.stdout.write(
+      `replayed ${partition}/${offset} to ${outcome.to?.topic}/${outcome.to?.partition}/${outcome.to?.offset} (replay ${outcome.replayCount})\n`,
+    )
+    return
+  }
+  if (action === 'discard') {
+    const { partition, offset } = position(target)
+    const reason = str(flags, 'reason')
+    if (!reason) throw new CliError('dlq discard needs --reason "<why>"')
+    const record = await backend.dlqDiscard(topic, partition, offset, reason)
+    if (json) return printJson(record)
+    process.stdout.write(`discarded ${partition}/${offset}: ${reason}\n`)
+    return
+  }
+  throw new CliError('dlq needs list, inspect <p/o>, replay <p/o> | replay --all [--yes], or discard <p/o> --reason')
+}
+
+async function produce(backend: Backend, flags: Flags): Promise<void> {
+  const file = str(flags, 'file')
+  if (!file) throw new CliError('produce needs --file <events.ndjson>')
+  const size = statSync(file, { throwIfNoEntry: false })?.size
+  if (size === undefined) throw new CliError(`${file} does not exist`)
+  if (size > MAX_FILE_BYTES) throw new CliError(`${file} is ${bytes(size)}; at most ${bytes(MAX_FILE_BYTES)} per run`)
+  const lines = readFileSync(file, 'utf8').split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  const topic = str(flags, 'topic')
+  const skipInvalid = flags['skip-invalid'] === true
+  const json = flags.json === true
+  const chunks = Array.from({ length: Math.ceil(lines.length / CHUNK) }, (_, i) =>
+    lines.slice(i * CHUNK, (i + 1) * CHUNK),
+  )
+  // Every line is validated before anything is sent.
+  const invalid: LineResult[] = []
+  for (const [i, chunk] of chunks.entries()) {
+    const answer = await backend.produce({ topic, lines: chunk, firstLine: i * CHUNK + 1, dryRun: true, skipInvalid })
+    invalid.push(...answer.results.filter((r) => !r.ok))
+  }
+  const report = (sent: number, results: LineResult[]) =>
+    json
+      ? printJson({ file, lines: lines.length, sent, invalid: invalid.length, results })
+      : process.stdout.write(
+          `${invalid.map((r) => `line ${r.line}: ${r.error?.code} ${r.error?.message}\n`).join('')}${sent} sent, ${invalid.length} invalid of ${lines.length} lines\n`,
+        )
+  if ((invalid.length > 0 && !skipInvalid) || flags['dry-run']) {
+    report(0, invalid)
+    if (invalid.length > 0 && !skipInvalid)
+      throw new CliError(`${invalid.length} invalid line(s): nothing sent (fix them or pass --skip-invalid)`)
+    return
+  }
+  const bar = new ProgressBar('producing', lines.length)
+  const results: LineResult[] = []
+  for (const [i, chunk] of chunks.entries()) {
+    const answer = await backend.produce({ topic, lines: chunk, firstLine: i * CHUNK + 1, dryRun: false, skipInvalid })
+    results.push(...answer.results)
+    bar.update(Math.min((i + 1) * CHUNK, lines.length))
+  }
+  bar.finish()
+  report(results.filter((r) => r.ok && r.offset !== undefined).length, json ? results : invalid)
+}
+
+async function operators(backend: Backend, flags: Flags, positionals: string[]): Promise<void> {
+  const [action, username] = positionals
+  const json = flags.json === true
+  if (action === 'list' || action === undefined) {
+    const { operators } = await backend.operators()
+    if (json) return printJson({ operators })
+    return printTable(
+      ['username', 'role', 'created', 'by'],
+      operators.map((o) => [o.username, o.role, o.createdAt, o.createdBy]),
+    )
+  }
+  if (!username || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(username))
+    throw new CliError('a username is 1-64 of a-z 0-9 . _ - (starting with a letter or digit)')
+  if (action === 'add') {
+    const role = str(flags, 'role') ?? 'viewer'
+    if (role !== 'viewer' && role !== 'operator') throw new CliError(`--role is viewer or operator; got ${role}`)
+    const given = flags['password-stdin'] ? readFileSync(0, 'utf8').trim() : undefined
+    if (given !== undefined && given.length < 12) throw new CliError('the password needs at least 12 characters')
+    const password = given ?? randomBytes(18).toString('base64url')
+    const account = await backend.addOperator({ username, password, role })
+    // A generated password is shown once, here; it is stored only as an argon2 hash.
+    if (json) return printJson({ ...account, ...(given === undefined && { password }) })
+    process.stdout.write(
+      `added ${account.username} (${account.role})${given === undefined ? `, password: ${password}` : ''}\n`,
+    )
+    return
+  }
+  if (action === 'remove') {
+    await backend.removeOperator(username)
+    if (json) return printJson({ removed: username })
+    process.stdout.write(`removed ${username}\n`)
+    return
+  }
+  throw new CliError(
+    'operators needs list, add <username> --role viewer|operator [--password-stdin], or remove <username>',
+  )
+}
+
+export const commands: Record<string, Command> = {
+  topics: {
+    summary: 'topics with partitions, messages and size',
+    usage: 'grimos topics [--json]',
+    spec: {},
+    async run(backend, flags) {
+      const { topics } = await backend.topics()
+      if (flags.json) return printJson({ topics })
+      printTable(
+        ['topic', 'partitions', 'replicas', 'messages', 'size'],
+        topics.map((t) => [t.name, t.partitions, t.replicationFactor, t.messages, bytes(t.sizeBytes)]),
+      )
+    },
+  },
+  groups: {
+    summary: 'consumer groups and their lag (one group: its partitions)',
+    usage: 'grimos groups [<group>] [--json]',
+    spec: {},
+    async run(backend, flags, [group]) {
+      if (group) {
+        const detail = await backend.group(group)
+        if (flags.json) return printJson(detail)
+        process.stdout.write(`${detail.id}: ${detail.state}, ${detail.members.length} member(s), lag ${detail.lag}\n`)
+        return printTable(
+          ['topic', 'partition', 'committed', 'end', 'lag', 'member'],
+          detail.partitions.map((p) => [p.topic, p.partition, p.committed, p.high, p.lag, p.memberId]),
+        )
+      }
+      const { groups } = await backend.groups()
+      if (flags.json) return printJson({ groups })
+      printTable(
+        ['group', 'state', 'members', 'lag', 'topics'],
+        groups.map((g) => [g.id, g.state, g.members, g.lag, g.topics.join(',')]),
+      )
+    },
+  },
+  tail: {
+    summary: 'follow a topic live (decoded); --from starts back in time',
+    usage:
+      'grimos tail <topic> [--from 10m|ISO] [--partition N] [--key K] [--event-type T] [--event-id ID] [--user-id U] [--max N] [--seconds S] [--json]',
+    spec: {
+      from: { type: 'string' },
+      partition: { type: 'string' },
+      key: { type: 'string' },
+      'event-type': { type: 'string' },
+      'event-id': { type: 'string' },
+      'user-id': { type: 'string' },
+      max: { type: 'string' },
+      seconds: { type: 'string' },
+    },
+    async run(backend, flags, [topic]) {
+      if (!topic) throw new CliError('tail needs a topic: grimos tail <topic>')
+      const max = int(flags, 'max', 1, 10_000_000)
+      const seconds = int(flags, 'seconds', 1, 86_400)
+      const controller = new AbortController()
+      const stop = () => controller.abort()
+      process.once('SIGINT', stop)
+      const timer = seconds === undefined ? undefined : setTimeout(stop, seconds * 1000)
+      let seen = 0
+      try {
+        await backend.tail(
+          topic,
+          {
+            from: time(flags, 'from'),
+            partition: int(flags, 'partition', 0, 2 ** 31 - 1),
+            key: str(flags, 'key'),
+            event_type: str(flags, 'event-type'),
+            event_id: str(flags, 'event-id'),
+            user_id: str(flags, 'user-id'),
+          },
+          controller.signal,
+          (message) => {
+            if (controller.signal.aborted) return
+            printMessage(message, flags.json === true)
+            if (max !== undefined && ++seen >= max) stop()
+          },
+        )
+      } finally {
+        clearTimeout(timer)
+        process.off('SIGINT', stop)
+      }
+    },
+  },
+  trace: {
+    summary: "one event (or a user's events) across the topic, retries, the DLQ and replays",
+    usage: 'grimos trace <event_id> | --user-id U [--topic T] [--from T] [--to T] [--json]',
+    spec: {
+      'user-id': { type: 'string' },
+      topic: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    },
+    async run(backend, flags, [eventId]) {
+      const userId = str(flags, 'user-id')
+      if ((eventId === undefined) === (userId === undefined))
+        throw new CliError('trace needs an event id or --user-id (one of them)')
+      const answer = await backend.trace({
+        event_id: eventId,
+        user_id: userId,
+        topic: str(flags, 'topic'),
+        from: time(flags, 'from'),
+        to: time(flags, 'to'),
+      })
+      if (flags.json) return printJson(answer)
+      if (answer.steps.length === 0)
+        process.stdout.write(`nothing found in ${answer.topic} (${answer.scanned} records read)\n`)
+      for (const s of answer.steps) {
+        const extra = [
+          s.by && `by ${s.by}`,
+          s.attempt && `attempt ${s.attempt}`,
+          s.errorClass,
+          s.error,
+          s.detail &&
+            Object.entries(s.detail)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+        ]
+        process.stdout.write(
+          `${s.at}  ${s.kind.padEnd(13)} ${s.topic}/${s.partition ?? '-'}/${s.offset ?? '-'}  ${s.eventType ?? ''} ${extra.filter(Boolean).join('  ')}\n`,
+        )
+      }
+      if (answer.truncated) process.stdout.write('(the scan stopped at its bound: narrow it with --from/--to)\n')
+    },
+  },
+  dlq: {
+    summary: 'dead letters: list, inspect, replay (one or --all with a preview), discard',
+    usage:
+      'grimos dlq list|inspect <p/o>|replay <p/o>|replay --all [--yes] [--limit N]|discard <p/o> --reason R [--topic T] [--status S] [--event-type T] [--error-class C] [--from T] [--to T] [--json]',
+    spec: dlqFilterSpec,
+    run: dlq,
+  },
+  produce: {
+    summary: 'send events from an NDJSON file: every line validated first, then sent (progress on a terminal)',
+    usage: 'grimos produce --file events.ndjson [--topic T] [--dry-run] [--skip-invalid] [--json]',
+    spec: {
+      file: { type: 'string' },
+      topic: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'skip-invalid': { type: 'boolean' },
+    },
+    run: (backend, flags) => produce(backend, flags),
+  },
+  schemas: {
+    summary: 'registry subjects, versions and compatibility',
+    usage: 'grimos schemas [--json]',
+    spec: {},
+    async run(backend, flags) {
+      const answer = await backend.schemas()
+      if (flags.json) return printJson(answer)
+      printTable(
+        ['subject', 'versions', 'latest id', 'compatibility'],
+        answer.subjects.map((s) => [s.subject, s.versions.join(','), s.latestId, s.compatibility]),
+      )
+    },
+  },
+  operators: {
+    summary: 'console accounts: list, add (role viewer|operator), remove',
+    usage:
+      'grimos operators list | add <username> [--role viewer|operator] [--password-stdin] | remove <username> [--json]',
+    spec: { role: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    run: operators,
+  },
+  audit: {
+    summary: 'the audit log of write actions',
+    usage: 'grimos audit [--limit N] [--action A] [--json]',
+    spec: { limit: { type: 'string' }, action: { type: 'string' } },
+    async run(backend, flags) {
+      const page = await backend.audit({ limit: int(flags, 'limit', 1, 500) ?? 50, action: str(flags, 'action') })
+      if (flags.json) return printJson(page)
+      printTable(
+        ['at', 'principal', 'action', 'target'],
+        page.entries.map((e) => [e.at, e.principal, e.action, e.target]),
+      )
+    },
+  },
+}
+
+export { parse }
