@@ -181,7 +181,7 @@ export function DlqPage({ route }: { route: Route }) {
         {page.data && !page.data.records.length ? <p class="muted">No records match.</p> : null}
       </Section>
       {open && chosen ? (
-        <Inspect key={`${open.partition}/${open.offset}/${tick}`} topic={chosen} {...open} onChanged={refresh} />
+        <Inspect key={`${open.partition}/${open.offset}`} topic={chosen} {...open} version={tick} onChanged={refresh} />
       ) : null}
       {chosen ? <ReplayMany topic={chosen} filter={applied} onDone={refresh} /> : null}
     </div>
@@ -192,15 +192,21 @@ function Inspect({
   topic,
   partition,
   offset,
+  version,
   onChanged,
 }: {
   topic: string
   partition: number
   offset: string
+  /** Bumped after a change: the record is read again, the outcome shown stays. */
+  version: number
   onChanged: () => void
 }) {
   const canWrite = useCanWrite()
-  const record = useLoad((signal) => api.dlqRecord(topic, partition, offset, { signal }), [topic, partition, offset])
+  const record = useLoad(
+    (signal) => api.dlqRecord(topic, partition, offset, { signal }),
+    [topic, partition, offset, version],
+  )
   const [action, setAction] = useState<'replay' | 'discard'>()
   const [reason, setReason] = useState('')
   const [force, setForce] = useState(false)

@@ -98,6 +98,7 @@ export function OverviewPage({ route }: { route: Route }) {
             {list.data?.topics.map((t) => (
               <tr
                 key={t.name}
+                data-topic={t.name}
                 class={`clickable ${t.name === selected ? 'selected' : ''}`}
                 onClick={() => choose(t.name)}
               >

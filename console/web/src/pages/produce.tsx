@@ -193,12 +193,16 @@ function LineOutcome({ result }: { result: LineResult }) {
 
 type Phase = 'idle' | 'validating' | 'validated' | 'sending' | 'sent'
 
+/** A line's result, and whether its chunk was sent (a line's position may be missing when the broker's answer
+ * does not say where each record landed). */
+type LineRow = LineResult & { sent?: boolean }
+
 function FileUpload({ topic }: { topic: string | undefined }) {
   const [name, setName] = useState('')
   const [lines, setLines] = useState<string[]>([])
   const [phase, setPhase] = useState<Phase>('idle')
   const [done, setDone] = useState(0)
-  const [results, setResults] = useState<LineResult[]>([])
+  const [results, setResults] = useState<LineRow[]>([])
   const [error, setError] = useState<unknown>()
   const [skipInvalid, setSkipInvalid] = useState(false)
 
@@ -210,12 +214,12 @@ function FileUpload({ topic }: { topic: string | undefined }) {
     setDone(0)
     setResults([])
     setPhase(dryRun ? 'validating' : 'sending')
-    const collected: LineResult[] = []
+    const collected: LineRow[] = []
     try {
       for (let start = 0; start < all.length; start += chunkLines) {
         const chunk = all.slice(start, start + chunkLines)
         const answer = await api.produce({ topic, lines: chunk, firstLine: start + 1, dryRun, skipInvalid })
-        collected.push(...answer.results)
+        collected.push(...answer.results.map((r) => ({ ...r, sent: answer.sent && r.ok && !r.skipped })))
         setDone(Math.min(start + chunk.length, all.length))
         setResults([...collected])
       }
@@ -298,8 +302,8 @@ function FileUpload({ topic }: { topic: string | undefined }) {
         ) : null}
         {phase === 'sent' ? (
           <p class="notice" data-testid="sent-summary">
-            Sent {results.filter((r) => r.ok && r.offset !== undefined).length} of {lines.length} lines;{' '}
-            {results.filter((r) => !r.ok).length} not sent.
+            Sent {results.filter((r) => r.sent).length} of {lines.length} lines; {results.filter((r) => !r.ok).length}{' '}
+            not sent.
           </p>
         ) : null}
         {results.length ? <ResultTable results={phase === 'validated' ? invalid : results} /> : null}
@@ -308,7 +312,7 @@ function FileUpload({ topic }: { topic: string | undefined }) {
   )
 }
 
-function ResultTable({ results }: { results: LineResult[] }) {
+function ResultTable({ results }: { results: LineRow[] }) {
   const shown = results.slice(0, maxShownResults)
   if (!shown.length) return null
   return (
@@ -328,7 +332,7 @@ function ResultTable({ results }: { results: LineResult[] }) {
               <td class="num">{r.line}</td>
               <td>
                 {r.ok ? (
-                  <Badge kind="ok">{r.skipped ? 'blank' : r.offset !== undefined ? 'sent' : 'valid'}</Badge>
+                  <Badge kind="ok">{r.skipped ? 'blank' : r.sent ? 'sent' : 'valid'}</Badge>
                 ) : (
                   <Badge kind="bad">invalid</Badge>
                 )}

@@ -10,6 +10,7 @@ import {
   EventSerde,
   KafkaProducer,
   USER_EVENT_TYPES,
+  userEventRecord,
 } from '../../../../packages/events/src/index.ts'
 import { createTestTopic, deleteSubjectsAfter, eventually, uniqueName } from '../../../../test/support/index.ts'
 import { startConsoleBackend } from './backend.ts'
@@ -94,7 +95,8 @@ export async function startConsoleUnderTest(): Promise<ConsoleUnderTest> {
         },
         metadata: { source: 'console-browser-test' },
       })
-      await producer.send([{ topic, key: poisonUser, value: await serde.encode(event) }])
+      // As a service publishes it: the record carries the event_id and event_type headers.
+      await producer.send([userEventRecord(topic, event, await serde.encode(event))])
       poisonId = event.event_id
       return poisonId
     },
