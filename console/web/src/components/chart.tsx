@@ -37,7 +37,12 @@ export function Chart({ series, data, height = 220, unit, title }: ChartProps) {
         })),
       ],
       axes: [{}, { label: unit, size: 60 }],
-      scales: { x: { time: true } },
+      scales: {
+        // A live chart starts with one or two samples: show at least 30 s, so the axis does not span years.
+        x: { time: true, range: (_u, min, max) => (max - min < 30 ? [max - 30, max] : [min, max]) },
+        // Rates and lags are counts: from zero, so a small wobble does not look like a cliff.
+        y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
+      },
       legend: { live: true },
     }
     const chart = new uPlot(options, data, element)

@@ -126,14 +126,25 @@ export function OverviewPage({ route }: { route: Route }) {
 
 function Throughput() {
   const rates = useRollingSeries(180)
+  const [last, setLast] = useState<ThroughputSample>()
   const stream = useEventStream<ThroughputSample>(
     api.throughputPath,
     {},
-    (sample) => rates.push(Date.parse(sample.at) / 1000, { 'in /s': sample.inPerSec, 'out /s': sample.outPerSec }),
+    (sample) => {
+      setLast(sample)
+      rates.push(Date.parse(sample.at) / 1000, { 'in /s': sample.inPerSec, 'out /s': sample.outPerSec })
+    },
     ['sample'],
   )
   return (
-    <Section title="Events per second" actions={<span class={`live ${stream.connected ? 'on' : ''}`}>live</span>}>
+    <Section
+      title="Events per second"
+      actions={
+        <span class={`live ${stream.connected ? 'on' : ''}`} data-testid="rates">
+          {last ? `in ${last.inPerSec.toFixed(1)}/s · out ${last.outPerSec.toFixed(1)}/s` : 'live'}
+        </span>
+      }
+    >
       <ErrorLine error={stream.error} />
       <Chart series={rates.names} data={rates.data} unit="events/s" height={200} />
     </Section>

@@ -33,12 +33,33 @@ export interface ConsoleUnderTest {
   viewer: Account
   /** Publishes a user_login the handler refuses (not retryable: straight to the DLQ); returns its event id. */
   sendPoison(): Promise<string>
+  /** The first poison record's event id. */
   poisonId(): string
+  /** Publishes a valid event every 100 ms for `ms` (traffic for the live charts). */
+  trickle(ms: number): Promise<void>
   /** Clears the handler's failing condition. */
   fixHandler(): void
+  /** Sets it again. */
+  breakHandler(): void
   /** Resolves once the consumer handled the event, rejects after 30 s. */
   handled(eventId: string): Promise<void>
   close(): Promise<void>
+}
+
+function login(userId: string) {
+  return createUserEvent({
+    eventType: 'user_login',
+    userId,
+    userData: {
+      email: 'ada@example.com',
+      is_active: true,
+      is_superuser: false,
+      roles: ['user'],
+      login_method: 'password',
+      outcome: 'success',
+    },
+    metadata: { source: 'console-browser-test' },
+  })
 }
 
 export async function startConsoleUnderTest(): Promise<ConsoleUnderTest> {
@@ -82,27 +103,25 @@ export async function startConsoleUnderTest(): Promise<ConsoleUnderTest> {
     operator: backend.operator,
     viewer: backend.viewer,
     async sendPoison() {
-      const event = createUserEvent({
-        eventType: 'user_login',
-        userId: poisonUser,
-        userData: {
-          email: 'poison@example.com',
-          is_active: true,
-          is_superuser: false,
-          roles: ['user'],
-          login_method: 'password',
-          outcome: 'success',
-        },
-        metadata: { source: 'console-browser-test' },
-      })
+      const event = login(poisonUser)
       // As a service publishes it: the record carries the event_id and event_type headers.
       await producer.send([userEventRecord(topic, event, await serde.encode(event))])
-      poisonId = event.event_id
-      return poisonId
+      poisonId ||= event.event_id
+      return event.event_id
+    },
+    async trickle(ms) {
+      for (const end = Date.now() + ms; Date.now() < end; ) {
+        const event = login(userId)
+        await producer.send([userEventRecord(topic, event, await serde.encode(event))])
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
     },
     poisonId: () => poisonId,
     fixHandler() {
       failing = false
+    },
+    breakHandler() {
+      failing = true
     },
     async handled(eventId) {
       const done = await eventually(

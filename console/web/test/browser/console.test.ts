@@ -90,7 +90,6 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     const topicRow = page.locator(`[data-testid=topics] tr[data-topic="${app.topic}"]`)
     await topicRow.click()
     await page.getByTestId('partitions').waitFor()
-    await screenshot(page, 'overview')
   })
 
   let formEventId = ''
@@ -207,6 +206,51 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await page.getByTestId('check-result').waitFor()
     assert.match(await text(page.getByTestId('check-result')), /^Compatible/)
     await screenshot(page, 'schemas')
+  })
+
+  await step(t, 'many dead letters replayed by filter: a preview, then a result per record', async () => {
+    app.breakHandler()
+    const ids = [await app.sendPoison(), await app.sendPoison()]
+    await go(page, `#/dlq?topic=${encodeURIComponent(`${app.topic}.dlq`)}`)
+    for (const id of ids)
+      await waitWithRefresh(page, page.locator(`[data-testid=dlq-records] tr[data-event-id="${id}"]`))
+    app.fixHandler()
+    await page.getByRole('button', { name: 'Preview' }).click()
+    const preview = page.getByTestId('replay-preview')
+    await preview.waitFor()
+    assert.match(await text(preview), /2 records would be replayed/)
+    await page.getByRole('button', { name: 'Replay 2 records…' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay them' }).click()
+    const results = page.getByTestId('replay-results')
+    await results.locator('tbody tr').nth(1).waitFor()
+    assert.deepEqual(
+      await results.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.querySelector('.badge')?.textContent)),
+      ['replayed', 'replayed'],
+    )
+    assert.match(await text(page.locator('.progress')), /2 \/ 2/)
+    await screenshot(page, 'dlq-replay-many')
+    for (const id of ids) await app.handled(id)
+  })
+
+  await step(t, 'live: the tail shows new records, the overview counts them per second', async () => {
+    const traffic = app.trickle(8_000)
+    try {
+      await go(page, `#/messages?topic=${encodeURIComponent(app.topic)}`)
+      await page.getByRole('button', { name: 'Tail live' }).click()
+      await page.getByTestId('messages').locator('tbody tr').nth(2).waitFor()
+      assert.match(await text(page.getByTestId('messages').locator('tbody tr').first()), /user_login/)
+      await page.getByRole('button', { name: 'Stop tail' }).click()
+      await go(page, '#/')
+      // Samples come every second (CONSOLE_SAMPLE_MS): a rate shows once two samples saw the topic grow.
+      await page
+        .getByTestId('rates')
+        .filter({ hasText: /in [1-9]/ })
+        .waitFor()
+      await page.waitForTimeout(3_000)
+      await screenshot(page, 'overview')
+    } finally {
+      await traffic
+    }
     await context.close()
   })
 
