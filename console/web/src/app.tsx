@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { onUnauthorized } from './api/client.ts'
 import { currentSession, logout } from './api/endpoints.ts'
-import { DlqPage } from './pages/dlq.tsx'
+import { DlqPage } from './pages/dlq/index.tsx'
 import { GroupsPage } from './pages/groups.tsx'
 import { LoginPage } from './pages/login.tsx'
 import { MessagesPage } from './pages/messages.tsx'

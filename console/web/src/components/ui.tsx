@@ -148,3 +148,10 @@ export function formatTime(value: string | number | undefined): string {
   const date = new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value)
   return Number.isNaN(date.getTime()) ? String(value) : date.toISOString().replace('T', ' ').replace('Z', '')
 }
+
+/** A `datetime-local` input's value (local time) as ISO-8601, or undefined when empty or not a time. */
+export function toIso(local: string): string | undefined {
+  if (!local) return undefined
+  const date = new Date(local)
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString()
+}

@@ -5,7 +5,7 @@ import * as api from '../api/endpoints.ts'
 import { useEventStream } from '../api/sse.ts'
 import type { Message, MessagePage, MessageQuery } from '../api/types.ts'
 import { MessageDetail } from '../components/message.tsx'
-import { ErrorLine, formatTime, Section, useLoad } from '../components/ui.tsx'
+import { ErrorLine, formatTime, Section, toIso, useLoad } from '../components/ui.tsx'
 import { href, type Route, replaceQuery } from '../router.ts'
 
 const filterKeys = ['partition', 'offset', 'from', 'to', 'order', 'key', 'event_type', 'event_id', 'user_id'] as const
@@ -13,12 +13,6 @@ type Form = Record<(typeof filterKeys)[number], string>
 
 /** How many tailed records stay on the page; older ones drop off. */
 const maxTailed = 500
-
-function toIso(local: string): string | undefined {
-  if (!local) return undefined
-  const date = new Date(local)
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString()
-}
 
 function queryOf(form: Form, limit: number): Partial<MessageQuery> {
   return {
