@@ -21,6 +21,8 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
     connection: 'keep-alive',
     'x-request-id': request.id,
   })
+  // Headers now, not with the first event: a client waits for them before it reads anything.
+  raw.flushHeaders()
   const controller = new AbortController()
   const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS)
   const stop = () => {

@@ -31,7 +31,9 @@ export function openOps(options: Partial<OpsOptions> = {}, connection: Connectio
   const withId = { clientId: resolved.clientId, ...connection }
   const inspector = new KafkaInspector(withId)
   const admin = new KafkaAdmin(withId)
-  const reader = new KafkaRangeReader(withId)
+  // 1 MiB fetches: a page read newest-first reads each chunk forward, and a fetch overshoots its chunk's end by
+  // up to its size, so bigger fetches cost more than they save (measured: 8 MiB made a search 20 times slower).
+  const reader = new KafkaRangeReader({ ...withId, maxBytesPerFetch: 1_048_576 })
   const producer = new KafkaProducer(withId)
   // Reads and validates only: the console never registers the catalog's schemas on its own.
   const serde = new EventSerde({ topic: resolved.userEventsTopic, autoRegister: false })

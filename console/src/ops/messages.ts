@@ -12,6 +12,9 @@ import { decodeCursor, encodeCursor } from './format.ts'
 // partition whose matches did not all fit on the page, the first one left out, so nothing is skipped.
 
 export interface MessageFilter {
+  /** Record time bounds, inclusive (ms): offsets by time are a hint when timestamps are not in offset order. */
+  fromMs?: number
+  toMs?: number
   key?: string
   eventType?: string
   eventId?: string
@@ -38,7 +41,7 @@ interface Window {
   end: bigint
 }
 
-const isFiltered = (f: MessageFilter) => Object.values(f).some((v) => v !== undefined)
+const isFiltered = (f: MessageFilter) => [f.key, f.eventType, f.eventId, f.userId].some((v) => v !== undefined)
 
 /** The grimOS topics are keyed by user id with the Java client's partitioner: a user lives on one partition. */
 function keyedByUser(ops: Ops, topic: string): boolean {
@@ -101,7 +104,7 @@ export class MessageBrowser {
 
   async page(request: PageRequest): Promise<MessagePage> {
     const order = request.order ?? 'newest'
-    const filter = request.filter ?? {}
+    const filter = { ...request.filter, fromMs: request.from?.getTime(), toMs: request.to?.getTime() }
     const windows = await this.windows({ ...request, order })
     const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor)
     if (request.cursor !== undefined && cursor === undefined)
@@ -117,7 +120,8 @@ export class MessageBrowser {
       position.set(w.partition, clamped)
     }
     const filtered = isFiltered(filter)
-    const chunk = BigInt(filtered ? 5_000 : request.limit)
+    // A filtered search reads big chunks (fewer fetches overshooting a chunk's end); a plain page what it shows.
+    const chunk = BigInt(filtered ? 20_000 : request.limit)
     const matches = new Map<number, { offset: bigint; message: Message }[]>()
     let scanned = 0
     let found = 0
@@ -193,6 +197,9 @@ export class MessageBrowser {
 
   /** The decoded message when the record passes the filter; cheap checks first. */
   async #match(record: IncomingRecord, filter: MessageFilter): Promise<Message | undefined> {
+    const time = Number(record.timestamp)
+    if ((filter.fromMs !== undefined && time < filter.fromMs) || (filter.toMs !== undefined && time > filter.toMs))
+      return undefined
     const header = (name: string) => record.headers.get(name)?.toString('utf8')
     const key = record.key?.toString('utf8')
     if (filter.key !== undefined && key !== filter.key) return undefined

@@ -82,7 +82,9 @@ export class KafkaInspector {
   /** Brokers and the layout of `topics` (default: every topic the principal may describe). */
   async cluster(topics?: string[]): Promise<ClusterInfo> {
     return this.#call('reading cluster metadata', async () => {
-      const names = topics ?? (await this.#client.listTopics({ includeInternals: true }))
+      const all = () => this.#client.listTopics({ includeInternals: true })
+      // A topic that does not exist is absent from the answer, not a failure of the whole call.
+      const names = topics ? await this.#known(topics, all) : await all()
       const metadata = await this.#client.metadata({ topics: names })
       const layout = new Map<string, PartitionLayout[]>()
       for (const [name, topic] of metadata.topics) {
@@ -100,6 +102,11 @@ export class KafkaInspector {
         topics: layout,
       }
     })
+  }
+
+  async #known(topics: string[], all: () => Promise<string[]>): Promise<string[]> {
+    const existing = new Set(await all())
+    return topics.filter((topic) => existing.has(topic))
   }
 
   /**
