@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { onUnauthorized } from './api/client.ts'
 import { currentSession, logout } from './api/endpoints.ts'
+import { AccessPage } from './pages/access.tsx'
 import { DlqPage } from './pages/dlq/index.tsx'
 import { GroupsPage } from './pages/groups.tsx'
 import { LoginPage } from './pages/login.tsx'
@@ -21,6 +22,7 @@ const pages: { path: string; label: string; view: (props: { route: Route }) => p
   { path: '/trace', label: 'Event trace', view: TracePage },
   { path: '/dlq', label: 'Dead letters', view: DlqPage },
   { path: '/schemas', label: 'Schemas', view: SchemasPage },
+  { path: '/access', label: 'Audit and accounts', view: AccessPage },
 ]
 
 export function App() {

@@ -2,6 +2,7 @@
 import type { Session } from '../session.tsx'
 import { del, get, post, type RequestOptions, setCsrfToken } from './client.ts'
 import type {
+  AddOperatorBody,
   AuditPage,
   CatalogAnswer,
   CheckAnswer,
@@ -15,6 +16,8 @@ import type {
   Message,
   MessagePage,
   MessageQuery,
+  OperatorAccount,
+  OperatorList,
   Overview,
   ProduceAnswer,
   ProduceBody,
@@ -105,3 +108,7 @@ export const checkSchema = (subject: string, schema: string) =>
 
 export const audit = (query: { limit?: number; cursor?: string; action?: string }, o?: RequestOptions) =>
   get<AuditPage>('/api/audit', query, o)
+
+export const operators = (o?: RequestOptions) => get<OperatorList>('/api/operators', {}, o)
+export const addOperator = (body: AddOperatorBody) => post<OperatorAccount>('/api/operators', body)
+export const removeOperator = (username: string) => del<void>(`/api/operators/${enc(username)}`)

@@ -39,7 +39,7 @@ export async function startConsoleBackend(options: {
   try {
     if (!server.adminPasswordFile) throw new Error('a fresh console store did not create its first operator')
     const operator = { username: 'admin', password: readFileSync(server.adminPasswordFile, 'utf8').trim() }
-    const viewer = { username: 'viewer', password: randomBytes(12).toString('base64url') }
+    const viewer = { username: 'auditor', password: randomBytes(12).toString('base64url') }
     await addOperator(server.db, { ...viewer, role: 'viewer' }, 'admin')
     const address = await server.app.listen({ host: '127.0.0.1', port: 0 })
     return {

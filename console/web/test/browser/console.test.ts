@@ -232,6 +232,17 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     for (const id of ids) await app.handled(id)
   })
 
+  await step(t, 'the audit log names the operator who replayed, as logged in', async () => {
+    await go(page, '#/access')
+    const audit = page.getByTestId('audit')
+    await audit.locator('tbody tr').first().waitFor()
+    const replays = audit.locator('tbody tr', { hasText: 'dlq.replay' })
+    assert.ok((await replays.count()) >= 2, 'the single replay and the replay of many')
+    for (const row of await replays.all()) assert.equal(await text(row.locator('td').nth(1)), app.operator.username)
+    await page.getByTestId('operators').getByRole('cell', { name: app.viewer.username, exact: true }).waitFor()
+    await screenshot(page, 'access')
+  })
+
   await step(t, 'live: the tail shows new records, the overview counts them per second', async () => {
     const traffic = app.trickle(8_000)
     try {
