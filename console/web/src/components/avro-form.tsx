@@ -1,6 +1,7 @@
 // A form built from an Avro schema: one input per field, by type. Unions with null are optional (empty means
 // null), enums are selects, string arrays are comma-separated, records nest. Anything else is edited as JSON.
 import { Fragment } from 'preact'
+import { useState } from 'preact/hooks'
 
 export type AvroType = string | AvroType[] | { type: string; [key: string]: unknown }
 export interface AvroField {
@@ -127,23 +128,45 @@ export function FieldInput({
       </label>
     )
   }
+  return <JsonInput name={path} label={field.name} title={title} value={value} onChange={onChange} />
+}
+
+/** A field of a type the form has no input for, edited as JSON; the value changes only once the text parses. */
+function JsonInput({
+  name,
+  label,
+  title,
+  value,
+  onChange,
+}: {
+  name: string
+  label: string
+  title: string
+  value: unknown
+  onChange: (value: unknown) => void
+}) {
+  const [text, setText] = useState(() => JSON.stringify(value ?? null))
+  const [problem, setProblem] = useState<string>()
   return (
     <label title={title}>
       <span>
-        {field.name} <span class="muted">(JSON)</span>
+        {label} <span class="muted">(JSON)</span>
       </span>
       <textarea
-        name={path}
+        name={name}
         rows={3}
-        value={JSON.stringify(value ?? null)}
+        value={text}
         onInput={(e) => {
+          setText(e.currentTarget.value)
           try {
             onChange(JSON.parse(e.currentTarget.value))
-          } catch {
-            // Left as typed until it parses; the server's validation names the field if it never does.
+            setProblem(undefined)
+          } catch (error) {
+            setProblem(`not JSON yet: ${(error as Error).message}`)
           }
         }}
       />
+      {problem ? <span class="error small">{problem}</span> : null}
     </label>
   )
 }

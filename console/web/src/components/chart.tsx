@@ -2,6 +2,7 @@
 // so a live view redraws without rebuilding the canvas.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import uPlot from 'uplot'
+import { appendSample, type RollingSeries } from './rolling.ts'
 
 const palette = ['#4f8cff', '#f2994a', '#27ae60', '#eb5757', '#9b51e0', '#2d9cdb', '#f2c94c', '#6fcf97']
 
@@ -62,32 +63,10 @@ export function Chart({ series, data, height = 220, unit, title }: ChartProps) {
   return <div class="chart" ref={box} />
 }
 
-/**
- * A rolling window of points for a live chart: `push(time, values)` appends one sample per series (a series not
- * in `values` gets null), keeping at most `maxPoints`.
- */
+/** A rolling window of samples for a live chart (see appendSample). */
 export function useRollingSeries(maxPoints = 120) {
-  const [state, setState] = useState<{ names: string[]; data: uPlot.AlignedData }>({ names: [], data: [[]] })
+  const [state, setState] = useState<RollingSeries>({ names: [], data: [[]] })
   const push = (timeSeconds: number, values: Record<string, number>) =>
-    setState((previous) => {
-      const names = [...previous.names]
-      for (const name of Object.keys(values)) if (!names.includes(name)) names.push(name)
-      names.sort()
-      const x = [...(previous.data[0] as number[]), timeSeconds]
-      const columns = names.map((name) => {
-        const old = previous.names.indexOf(name)
-        const before =
-          old < 0
-            ? new Array<number | null>(x.length - 1).fill(null)
-            : [...(previous.data[old + 1] as (number | null)[])]
-        before.push(values[name] ?? null)
-        return before
-      })
-      const drop = Math.max(0, x.length - maxPoints)
-      return {
-        names,
-        data: [x.slice(drop), ...columns.map((column) => column.slice(drop))] as uPlot.AlignedData,
-      }
-    })
+    setState((previous) => appendSample(previous, timeSeconds, values, maxPoints))
   return { names: state.names, data: state.data, push }
 }
