@@ -1,6 +1,6 @@
-// `npm test`: brings the local stack up once (or reuses a running one), runs the suite in two phases, and
-// stops only what it started. Phase 1 runs files in parallel; phase 2 (test/chaos) stops and restarts the real
-// broker, so it runs alone, one file at a time.
+// `npm test`: brings the local stack up once (or reuses a running one), runs the suite in three phases, and
+// stops only what it started. Phase 1 runs files in parallel; phase 2 runs the timed tests alone; phase 3
+// (test/chaos) stops and restarts the real broker, so it runs alone, one file at a time.
 import { spawn } from 'node:child_process'
 import { ensureConsoleBuilt } from '../console/web/build.ts'
 import { useAdminCredentials } from '../infra/stack/security.ts'
@@ -15,6 +15,7 @@ const phases: { name: string; args: string[] }[] = [
       '--test-timeout=180000',
       'packages/*/test/**/*.test.ts',
       'services/*/test/**/*.test.ts',
+      'console/test/{ops,http,cli}/**/*.test.ts',
       'infra/test/**/*.test.ts',
       'test/e2e/**/*.test.ts',
       'test/security/**/*.test.ts',
@@ -22,6 +23,11 @@ const phases: { name: string; args: string[] }[] = [
       'test/docs/**/*.test.ts',
       'console/web/test/**/*.test.ts',
     ],
+  },
+  {
+    // Timed acceptance tests (the console's 1,000,000-record paging): alone, not sharing the CPU with phase 1.
+    name: 'timing',
+    args: ['--test', '--test-concurrency=1', '--test-timeout=300000', 'console/test/timing/**/*.test.ts'],
   },
   {
     name: 'fault injection',

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs'
-import fastifyStatic from '@fastify/static'
 import type { Database } from '@grimos/events'
 import { createServiceApp, registerHealthRoutes, type ServiceApp } from '@grimos/service-kit'
 import type { Logger } from 'pino'
@@ -15,6 +13,7 @@ import { registerLiveRoutes } from './http/routes/live.ts'
 import { registerMessageRoutes } from './http/routes/messages.ts'
 import { registerRegistryRoutes } from './http/routes/registry.ts'
 import { registerSessionRoutes } from './http/routes/session.ts'
+import { registerFrontEnd } from './http/static.ts'
 import { type ConsoleOps, openConsoleOps } from './ops/index.ts'
 import type { ConsoleConfig } from './options.ts'
 
@@ -96,20 +95,7 @@ export async function buildConsoleServer(options: ConsoleServerOptions): Promise
     registerRegistryRoutes(app, ctx)
     registerAdminRoutes(app, ctx)
     registerLiveRoutes(app, ctx)
-    if (existsSync(config.CONSOLE_WEB_DIR)) {
-      await app.register(fastifyStatic, {
-        root: config.CONSOLE_WEB_DIR,
-        prefix: '/',
-        index: 'index.html',
-        wildcard: true,
-      })
-    } else {
-      app.get('/', async (_request, reply) =>
-        reply
-          .type('text/plain; charset=utf-8')
-          .send(`grimOS console API: the web front end is not built (${config.CONSOLE_WEB_DIR} is missing)\n`),
-      )
-    }
+    await registerFrontEnd(app, config.CONSOLE_WEB_DIR)
     return { app, db, console: ops, adminPasswordFile }
   } catch (error) {
     await consoleOps?.close()

@@ -27,7 +27,7 @@ export interface TestConsole {
 }
 
 /** A console on a free port for a fresh topic (6 partitions, schemas registered) and a fresh database schema. */
-export async function startTestConsole(prefix: string): Promise<TestConsole> {
+export async function startTestConsole(prefix: string, options: { webDir?: string } = {}): Promise<TestConsole> {
   const topic = await createTestTopic(prefix, 6, ['.dlq', '.dlq.status', '.retry'])
   const serde = new EventSerde({ topic, autoRegister: true })
   await serde.registerSchemas()
@@ -42,7 +42,7 @@ export async function startTestConsole(prefix: string): Promise<TestConsole> {
     DATABASE_URL: databaseUrl,
     DATABASE_SCHEMA: schema,
     CONSOLE_SECRETS_DIR: secretsDir,
-    CONSOLE_WEB_DIR: join(secretsDir, 'no-web'),
+    CONSOLE_WEB_DIR: options.webDir ?? join(secretsDir, 'no-web'),
     USER_EVENTS_TOPIC: topic,
     CONSOLE_SAMPLE_MS: '250',
     CONSOLE_LOGIN_PER_USERNAME: '5',

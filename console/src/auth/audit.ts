@@ -34,7 +34,7 @@ export async function listAudit(
   }>(
     `select id::text as id, at, principal, action, target, details from console_audit
       where ($1::bigint is null or id < $1::bigint) and ($2::text is null or action = $2)
-      order by id desc limit $3`,
+      order by console_audit.id desc limit $3`,
     [before ?? null, query.action ?? null, query.limit + 1],
   )
   const entries: AuditEntry[] = rows.slice(0, query.limit).map((r) => ({

@@ -22,6 +22,8 @@ export async function createSession(
   const token = randomBytes(32).toString('base64url')
   const csrfToken = randomBytes(24).toString('base64url')
   const expiresAt = new Date(Date.now() + ttlMs)
+  // Ended sessions go at each login, so the table holds live sessions only (bounded by the logins of one TTL).
+  await db.query('delete from console_sessions where expires_at <= now()')
   const [row] = await db.query<{ role: Role }>(
     `with s as (insert into console_sessions (token_hash, username, csrf_token, expires_at) values ($1, $2, $3, $4))
      select role from console_operators where username = $2`,

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
-import { USER_EVENTS_TOPIC } from '@grimos/events'
-import type { LineResult, Message } from '../http/schemas/index.ts'
+import { readFileSync } from 'node:fs'
+import type { Message } from '../http/schemas/index.ts'
 import { CliError } from './api-backend.ts'
-import { type Flags, int, parse, position, type Spec, str, time } from './args.ts'
+import { type Flags, int, parse, type Spec, str, time } from './args.ts'
 import type { Backend } from './backend.ts'
-import { bytes, ProgressBar, printJson, printJsonLine, printTable } from './output.ts'
+import { dlq, dlqFilterSpec } from './dlq.ts'
+import { bytes, printJson, printJsonLine, printTable } from './output.ts'
+import { produce } from './produce.ts'
 
 // One function per command. Each parses its own flags (strict), calls the backend, prints a table or --json.
 
@@ -16,39 +17,6 @@ export interface Command {
   run(backend: Backend, flags: Flags, positionals: string[]): Promise<void>
 }
 
-const MAX_FILE_BYTES = 256 * 1024 * 1024
-const CHUNK = 500
-const dlqTopic = (flags: Flags) => str(flags, 'topic') ?? `${USER_EVENTS_TOPIC}.dlq`
-const dlqFilterSpec: Spec = {
-  topic: { type: 'string' },
-  status: { type: 'string' },
-  'event-type': { type: 'string' },
-  'error-class': { type: 'string' },
-  key: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  limit: { type: 'string' },
-  cursor: { type: 'string' },
-  all: { type: 'boolean' },
-  yes: { type: 'boolean' },
-  force: { type: 'boolean' },
-  reason: { type: 'string' },
-}
-
-function dlqFilter(flags: Flags) {
-  const status = str(flags, 'status')
-  if (status !== undefined && !['pending', 'replayed', 'discarded', 'all'].includes(status))
-    throw new CliError(`--status is pending, replayed, discarded or all; got ${status}`)
-  return {
-    status,
-    event_type: str(flags, 'event-type'),
-    error_class: str(flags, 'error-class'),
-    key: str(flags, 'key'),
-    from: time(flags, 'from'),
-    to: time(flags, 'to'),
-  }
-}
-
 function printMessage(m: Message, json: boolean): void {
   if (json) {
     printJsonLine(m)
@@ -56,139 +24,6 @@ function printMessage(m: Message, json: boolean): void {
   }
   const value = typeof m.value === 'string' ? m.value : JSON.stringify(m.value)
   process.stdout.write(`${m.timestamp} ${m.partition}/${m.offset} key=${m.key ?? '-'} ${m.eventType ?? ''} ${value}\n`)
-}
-
-async function dlq(backend: Backend, flags: Flags, positionals: string[]): Promise<void> {
-  const [action, target] = positionals
-  const topic = dlqTopic(flags)
-  const json = flags.json === true
-  if (action === 'list') {
-    const page = await backend.dlqList(topic, {
-      ...dlqFilter(flags),
-      limit: int(flags, 'limit', 1, 1000),
-      cursor: str(flags, 'cursor'),
-    })
-    if (json) return printJson(page)
-    printTable(
-      ['record', 'dead-lettered', 'status', 'event type', 'error', 'replays', 'format'],
-      page.records.map((r) => [
-        `${r.partition}/${r.offset}`,
-        r.timestamp,
-        r.status,
-        r.eventType,
-        `${r.info.errorClass ?? '?'}: ${(r.info.errorMessage ?? '').slice(0, 60)}`,
-        r.replayCount,
-        r.info.format,
-      ]),
-    )
-    if (page.nextCursor) process.stdout.write(`more: --cursor ${page.nextCursor}\n`)
-    return
-  }
-  if (action === 'inspect') {
-    const { partition, offset } = position(target)
-    return printJson(await backend.dlqInspect(topic, partition, offset))
-  }
-  if (action === 'replay' && flags.all) {
-    const limit = int(flags, 'limit', 1, 1000) ?? 100
-    const filter = dlqFilter(flags)
-    const preview = await backend.dlqReplayMany(topic, { ...filter, limit, dryRun: true })
-    const records = preview.preview ?? []
-    if (!flags.yes) {
-      if (json) return printJson(preview)
-      process.stdout.write(`${records.length} record(s) would be replayed (cap ${limit}); add --yes to replay them:\n`)
-      for (const r of records)
-        process.stdout.write(`  ${r.partition}/${r.offset} ${r.eventType ?? '?'} ${r.info.errorClass ?? ''}\n`)
-      return
-    }
-    const bar = new ProgressBar('replaying', records.length)
-    const results = []
-    for (let i = 0; i < records.length; i += 50) {
-      const chunk = records.slice(i, i + 50).map((r) => ({ partition: r.partition, offset: r.offset }))
-      const done = await backend.dlqReplayMany(topic, {
-        positions: chunk,
-        limit: chunk.length,
-        dryRun: false,
-        force: flags.force === true,
-        reason: str(flags, 'reason'),
-      })
-      results.push(...(done.results ?? []))
-      bar.update(results.length)
-    }
-    bar.finish()
-    const replayed = results.filter((r) => r.ok).length
-    if (json) return printJson({ topic, replayed, skipped: results.length - replayed, results })
-    for (const r of results)
-      process.stdout.write(
-        `${r.partition}/${r.offset} ${r.ok ? `replayed to ${r.to?.topic}/${r.to?.partition}/${r.to?.offset}` : `skipped: ${r.code} ${r.reason}`}\n`,
-      )
-    process.stdout.write(`${replayed} replayed, ${results.length - replayed} skipped\n`)
-    return
-  }
-  if (action === 'replay') {
-    const { partition, offset } = position(target)
-    const outcome = await backend.dlqReplay(topic, partition, offset, {
-      force: flags.force === true || undefined,
-      reason: str(flags, 'reason'),
-    })
-    if (json) return printJson(outcome)
-    process.stdout.write(
-      `replayed ${partition}/${offset} to ${outcome.to?.topic}/${outcome.to?.partition}/${outcome.to?.offset} (replay ${outcome.replayCount})\n`,
-    )
-    return
-  }
-  if (action === 'discard') {
-    const { partition, offset } = position(target)
-    const reason = str(flags, 'reason')
-    if (!reason) throw new CliError('dlq discard needs --reason "<why>"')
-    const record = await backend.dlqDiscard(topic, partition, offset, reason)
-    if (json) return printJson(record)
-    process.stdout.write(`discarded ${partition}/${offset}: ${reason}\n`)
-    return
-  }
-  throw new CliError('dlq needs list, inspect <p/o>, replay <p/o> | replay --all [--yes], or discard <p/o> --reason')
-}
-
-async function produce(backend: Backend, flags: Flags): Promise<void> {
-  const file = str(flags, 'file')
-  if (!file) throw new CliError('produce needs --file <events.ndjson>')
-  const size = statSync(file, { throwIfNoEntry: false })?.size
-  if (size === undefined) throw new CliError(`${file} does not exist`)
-  if (size > MAX_FILE_BYTES) throw new CliError(`${file} is ${bytes(size)}; at most ${bytes(MAX_FILE_BYTES)} per run`)
-  const lines = readFileSync(file, 'utf8').split('\n')
-  if (lines.at(-1) === '') lines.pop()
-  const topic = str(flags, 'topic')
-  const skipInvalid = flags['skip-invalid'] === true
-  const json = flags.json === true
-  const chunks = Array.from({ length: Math.ceil(lines.length / CHUNK) }, (_, i) =>
-    lines.slice(i * CHUNK, (i + 1) * CHUNK),
-  )
-  // Every line is validated before anything is sent.
-  const invalid: LineResult[] = []
-  for (const [i, chunk] of chunks.entries()) {
-    const answer = await backend.produce({ topic, lines: chunk, firstLine: i * CHUNK + 1, dryRun: true, skipInvalid })
-    invalid.push(...answer.results.filter((r) => !r.ok))
-  }
-  const report = (sent: number, results: LineResult[]) =>
-    json
-      ? printJson({ file, lines: lines.length, sent, invalid: invalid.length, results })
-      : process.stdout.write(
-          `${invalid.map((r) => `line ${r.line}: ${r.error?.code} ${r.error?.message}\n`).join('')}${sent} sent, ${invalid.length} invalid of ${lines.length} lines\n`,
-        )
-  if ((invalid.length > 0 && !skipInvalid) || flags['dry-run']) {
-    report(0, invalid)
-    if (invalid.length > 0 && !skipInvalid)
-      throw new CliError(`${invalid.length} invalid line(s): nothing sent (fix them or pass --skip-invalid)`)
-    return
-  }
-  const bar = new ProgressBar('producing', lines.length)
-  const results: LineResult[] = []
-  for (const [i, chunk] of chunks.entries()) {
-    const answer = await backend.produce({ topic, lines: chunk, firstLine: i * CHUNK + 1, dryRun: false, skipInvalid })
-    results.push(...answer.results)
-    bar.update(Math.min((i + 1) * CHUNK, lines.length))
-  }
-  bar.finish()
-  report(results.filter((r) => r.ok && r.offset !== undefined).length, json ? results : invalid)
 }
 
 async function operators(backend: Backend, flags: Flags, positionals: string[]): Promise<void> {

@@ -55,6 +55,21 @@ async function useStackCredentials(): Promise<void> {
   }
 }
 
+/** The pid of this checkout's running console, if any: PGlite admits one process, so direct mode then stops. */
+function runningConsole(): number | undefined {
+  const file = join(stateDir(), 'run', 'console.state.json')
+  if (!existsSync(file)) return undefined
+  const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown }).pid
+  if (typeof pid !== 'number') return undefined
+  try {
+    process.kill(pid, 0)
+    return pid
+  } catch {
+    // No such process: the state file is left over from a console that stopped.
+    return undefined
+  }
+}
+
 export async function connect(force: 'api' | 'direct' | undefined, env = cliEnvironment()): Promise<Backend> {
   if (force !== 'direct' && env.password !== undefined && (force === 'api' || (await answers(env.consoleUrl))))
     return new ApiBackend(env.consoleUrl, env.username, env.password)
@@ -63,9 +78,19 @@ export async function connect(force: 'api' | 'direct' | undefined, env = cliEnvi
       `no console answers at ${env.consoleUrl} with credentials (set GRIMOS_CONSOLE_URL, GRIMOS_CONSOLE_USER, GRIMOS_CONSOLE_PASSWORD)`,
     )
   await useStackCredentials()
-  return new DirectBackend({
-    url: process.env.DATABASE_URL,
-    dataDir: process.env.DATABASE_URL ? undefined : join(stateDir(), 'console', 'db'),
-    schema: process.env.GRIMOS_CONSOLE_DATABASE_SCHEMA ?? 'grimos_console',
-  })
+  const url = process.env.DATABASE_URL
+  return new DirectBackend(
+    {
+      url,
+      dataDir: url ? undefined : join(stateDir(), 'console', 'db'),
+      schema: process.env.GRIMOS_CONSOLE_DATABASE_SCHEMA ?? 'grimos_console',
+    },
+    () => {
+      const pid = url ? undefined : runningConsole()
+      if (pid !== undefined)
+        throw new CliError(
+          `the console runs (pid ${pid}) and holds its embedded database: use it (drop --direct, set GRIMOS_CONSOLE_PASSWORD) or stop it`,
+        )
+    },
+  )
 }

@@ -30,12 +30,17 @@ export class DirectBackend implements Backend {
   /** Who acts in the audit log: this machine's user, as the CLI cannot know more. */
   readonly principal = `cli:${userInfo().username}`
 
-  constructor(store: StoreOptions) {
+  readonly #checkStore: () => void
+
+  /** `checkStore` throws when the database may not be opened from here (another process holds PGlite). */
+  constructor(store: StoreOptions, checkStore: () => void = () => undefined) {
     this.#console = openConsoleOps()
     this.#store = store
+    this.#checkStore = checkStore
   }
 
   #database(): Promise<Database> {
+    if (!this.#db) this.#checkStore()
     this.#db ??= openConsoleStore(this.#store)
     return this.#db
   }

@@ -4,6 +4,7 @@ import {
   EventSerde,
   GrimError,
   type PublishUserEventInput,
+  partitionOfKey,
   USER_EVENT_TYPES,
   type UserEvent,
   type UserEventType,
@@ -144,15 +145,25 @@ export class Producing {
     const send = !request.dryRun && valid.length > 0 && (invalid === 0 || request.skipInvalid)
     if (send) {
       const serde = this.#serde(topic)
+      // The broker answers one base offset per partition: each record's partition is set here (the partitioner's
+      // own choice for its key), so its offset is that base plus its rank among the batch's records there.
+      const partitions = (await this.#ops.inspector.cluster([topic])).topics.get(topic)?.length ?? 0
+      if (partitions === 0) throw new GrimError('GRIM_INPUT_INVALID', `topic ${topic} does not exist`)
       const records = []
-      for (const { event } of valid)
-        records.push(
-          userEventRecord(topic, event, await serde.encodeValidated(event), { [PRODUCED_BY_HEADER]: request.by }),
-        )
-      const positions = await this.#ops.producer.send(records)
-      valid.forEach(({ result }, i) => {
-        const at = positions[i]
-        if (at) Object.assign(result, { partition: at.partition, offset: String(at.offset) })
+      for (const { event } of valid) {
+        const record = userEventRecord(topic, event, await serde.encodeValidated(event), {
+          [PRODUCED_BY_HEADER]: request.by,
+        })
+        records.push({ ...record, partition: partitionOfKey(event.user_id, partitions) })
+      }
+      const bases = new Map((await this.#ops.producer.send(records)).map((p) => [p.partition, p.offset]))
+      const rank = new Map<number, bigint>()
+      records.forEach((record, i) => {
+        const partition = record.partition
+        const base = bases.get(partition)
+        const k = rank.get(partition) ?? 0n
+        rank.set(partition, k + 1n)
+        if (base !== undefined) Object.assign(valid[i]?.result ?? {}, { partition, offset: String(base + k) })
       })
     }
     return { topic, dryRun: request.dryRun, sent: send, valid: valid.length, invalid, results }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { KafkaAdmin, KafkaProducer } from '@grimos/events'
 import { ensureFirstOperator } from '../../src/auth/operators.ts'
 import { Client, loginInput, seedDeadLetter, startTestConsole } from '../support.ts'
 
@@ -198,6 +199,86 @@ describe('console API', () => {
     assert.equal(applied.body.replayed, 2)
     const left = await admin.call<{ records: unknown[] }>('GET', `/api/dlq/${dlq}/records`)
     assert.equal(left.body.records.length, 1)
+  })
+
+  test('Spring and Connect dead letters are listed and inspected like ours', async () => {
+    const spring = `${t.topic}-dlt`
+    const connect = `${t.topic}.connect-errors.dlq`
+    const admin_ = new KafkaAdmin({ clientId: 'console-test' })
+    const producer = new KafkaProducer({ clientId: 'console-test' })
+    const int = (n: number) => {
+      const b = Buffer.alloc(4)
+      b.writeInt32BE(n)
+      return b
+    }
+    const long = (n: bigint) => {
+      const b = Buffer.alloc(8)
+      b.writeBigInt64BE(n)
+      return b
+    }
+    try {
+      for (const topic of [spring, connect])
+        await admin_.ensureTopic(topic, { partitions: 1, replicationFactor: 1, minInsyncReplicas: 1 })
+      await producer.send([
+        {
+          topic: spring,
+          key: 'k1',
+          value: Buffer.from('{"id":1}'),
+          headers: new Map<string, Buffer>([
+            ['kafka_dlt-original-topic', Buffer.from('orders')],
+            ['kafka_dlt-original-partition', int(2)],
+            ['kafka_dlt-original-offset', long(41n)],
+            ['kafka_dlt-exception-fqcn', Buffer.from('java.lang.IllegalStateException')],
+            ['kafka_dlt-exception-message', Buffer.from('no stock')],
+          ]),
+        },
+        {
+          topic: connect,
+          key: 'k2',
+          value: Buffer.from('{"id":2}'),
+          headers: new Map<string, Buffer>([
+            ['__connect.errors.topic', Buffer.from('payments')],
+            ['__connect.errors.partition', Buffer.from('0')],
+            ['__connect.errors.offset', Buffer.from('7')],
+            ['__connect.errors.exception.class.name', Buffer.from('org.apache.kafka.connect.errors.DataException')],
+            ['__connect.errors.exception.message', Buffer.from('bad schema')],
+            ['__connect.errors.connector.name', Buffer.from('jdbc-sink')],
+          ]),
+        },
+      ])
+      const listed = await admin.call<{ topics: { topic: string }[] }>('GET', '/api/dlq')
+      for (const topic of [spring, connect])
+        assert.ok(
+          listed.body.topics.some((x) => x.topic === topic),
+          topic,
+        )
+      type Page = {
+        records: {
+          info: {
+            format: string
+            originalTopic: string
+            originalOffset: string
+            errorClass: string
+            extra: Record<string, string>
+          }
+        }[]
+      }
+      const s = (await admin.call<Page>('GET', `/api/dlq/${spring}/records`)).body.records[0]?.info
+      assert.deepEqual(
+        [s?.format, s?.originalTopic, s?.originalOffset, s?.errorClass],
+        ['spring', 'orders', '41', 'java.lang.IllegalStateException'],
+      )
+      const c = (await admin.call<Page>('GET', `/api/dlq/${connect}/records`)).body.records[0]?.info
+      assert.deepEqual(
+        [c?.format, c?.originalTopic, c?.originalOffset, c?.extra.connector],
+        ['connect', 'payments', '7', 'jdbc-sink'],
+      )
+    } finally {
+      const existing = await admin_.listTopics()
+      const made = [spring, connect, `${spring}.status`, `${connect}.status`]
+      await admin_.deleteTopics(made.filter((topic) => existing.includes(topic)))
+      await Promise.all([admin_.close(), producer.close()])
+    }
   })
 
   test('failed logins are limited per username (429 with retry-after)', async () => {

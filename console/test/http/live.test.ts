@@ -3,7 +3,14 @@
 // check), and the SSE streams: tail, throughput and lag.
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { createUserEvent, EventSerde, KafkaInspector, KafkaProducer, userEventRecord } from '@grimos/events'
+import {
+  createUserEvent,
+  EventSerde,
+  KafkaGroupConsumer,
+  KafkaInspector,
+  KafkaProducer,
+  userEventRecord,
+} from '@grimos/events'
 import { uniqueName } from '../../../test/support/index.ts'
 import { Client, loginInput, startTestConsole } from '../support.ts'
 
@@ -118,6 +125,50 @@ describe('console cluster views and live streams', () => {
     } finally {
       await inspector.close()
     }
+  })
+
+  test('an offset reset of a group with members is refused before anything is written', async () => {
+    const group = uniqueName('grimos-console-active')
+    const consumer = new KafkaGroupConsumer({ groupId: group, clientId: 'console-live-test' })
+    try {
+      const joined = new Promise<void>((resolve) => {
+        void consumer.subscribe([t.topic], { onAssign: () => resolve(), onRevoke: async () => undefined })
+      })
+      await joined
+      const refused = await admin.call<{ error: { code: string } }>('POST', `/api/groups/${group}/offsets`, {
+        topic: t.topic,
+        to: 'earliest',
+        dryRun: false,
+      })
+      assert.equal(refused.status, 409)
+      assert.equal(refused.body.error.code, 'CONSOLE_GROUP_ACTIVE')
+    } finally {
+      await consumer.close()
+    }
+  })
+
+  test('paging oldest-first from an offset of one partition, then by cursor, without gaps or repeats', async () => {
+    const userId = 'user-paging'
+    const published = []
+    for (let i = 0; i < 7; i++) published.push(await publish(userId))
+    const partition = published[0]?.at?.partition as number
+    const offsets = published.map((p) => String(p.at?.offset))
+    const seen: string[] = []
+    let cursor: string | undefined
+    const start = offsets[1] as string
+    do {
+      const query = `partition=${partition}&offset=${start}&order=oldest&limit=2&key=${userId}${cursor ? `&cursor=${cursor}` : ''}`
+      const page = await admin.call<{ messages: { offset: string }[]; nextCursor?: string }>(
+        'GET',
+        `/api/topics/${t.topic}/messages?${query}`,
+      )
+      assert.ok(page.body.messages.length <= 2)
+      seen.push(...page.body.messages.map((m) => m.offset))
+      cursor = page.body.nextCursor
+    } while (cursor)
+    assert.deepEqual(seen, offsets.slice(1))
+    const bad = await admin.call('GET', `/api/topics/${t.topic}/messages?cursor=bm90LWEtY3Vyc29y`)
+    assert.equal(bad.status, 400)
   })
 
   test('throughput samples count what is published', async () => {

@@ -118,6 +118,8 @@ export class KafkaInspector {
     timestamp: bigint,
   ): Promise<Map<string, Map<number, bigint>>> {
     const result = new Map<string, Map<number, bigint>>()
+    // Before 1970 is before every record: the earliest offset (the broker refuses other negative times).
+    if (timestamp < -2n) return this.offsetsAt(topics, -2n)
     const wanted = topics.filter((t) => t.partitions.length > 0)
     if (wanted.length === 0) return result
     const answer = await this.#call('listing offsets', () =>
