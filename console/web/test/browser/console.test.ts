@@ -161,6 +161,13 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
       await byLine.evaluateAll((rows) => rows.map((r) => r.textContent?.match(/sent|invalid|valid/)?.[0])),
       ['sent', 'invalid', 'sent'],
     )
+    // Each sent line says where it landed (one user: one partition, consecutive offsets).
+    const where = await byLine.evaluateAll((rows) =>
+      rows.map((r) => r.textContent?.match(/partition (\d+) offset (\d+)/)?.slice(1)),
+    )
+    assert.ok(where[0] && where[2], `positions of lines 1 and 3: ${JSON.stringify(where)}`)
+    assert.equal(where[0][0], where[2][0])
+    assert.equal(Number(where[2][1]), Number(where[0][1]) + 1)
   })
 
   await step(t, 'a poison record lands in the DLQ; replayed once the handler is fixed, it is handled', async () => {
