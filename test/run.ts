@@ -1,8 +1,9 @@
-// `npm test`: brings the local stack up once (or reuses a running one), runs the suite in two phases, and
-// stops only what it started. Phase 1 runs files in parallel; phase 2 (test/chaos) stops and restarts the real
-// broker, so it runs alone, one file at a time.
+// `npm test`: brings the local stack up once (or reuses a running one), runs the suite in three phases, and
+// stops only what it started. Phase 1 runs files in parallel; phase 2 runs the timed tests alone; phase 3
+// (test/chaos) stops and restarts the real broker, so it runs alone, one file at a time.
 import { spawn } from 'node:child_process'
 import { connect } from 'node:net'
+import { ensureConsoleBuilt } from '../console/web/build.ts'
 import { useAdminCredentials } from '../infra/stack/security.ts'
 import { down, infrastructure, up } from '../infra/stack/stack.ts'
 
@@ -15,13 +16,20 @@ const phases: { name: string; args: string[] }[] = [
       '--test-timeout=180000',
       'packages/*/test/**/*.test.ts',
       'services/*/test/**/*.test.ts',
+      'console/test/{ops,http,cli}/**/*.test.ts',
       'infra/test/**/*.test.ts',
       'test/e2e/**/*.test.ts',
       'test/security/**/*.test.ts',
       'test/fuzz/**/*.test.ts',
       'test/docs/**/*.test.ts',
       'test/deploy/**/*.test.ts',
+      'console/web/test/**/*.test.ts',
     ],
+  },
+  {
+    // Timed acceptance tests (the console's 1,000,000-record paging): alone, not sharing the CPU with phase 1.
+    name: 'timing',
+    args: ['--test', '--test-concurrency=1', '--test-timeout=300000', 'console/test/timing/**/*.test.ts'],
   },
   {
     name: 'fault injection',
@@ -61,6 +69,8 @@ let started: string[] = []
 let failed = false
 try {
   await requirePostgres()
+  // The browser tests load the console's built front end; a no-op when console/web/dist is fresh.
+  await ensureConsoleBuilt({ onProgress: (line) => process.stderr.write(`[test] ${line}\n`) })
   started = await up((line) => process.stderr.write(`[stack] ${line}\n`), infrastructure)
   // The children act as the stack's admin (they create and delete topics of their own), over SASL_SSL.
   useAdminCredentials()

@@ -33,6 +33,8 @@ export const CONSUMER_GROUP = 'grimos-event-consumer'
 /** Apicurio's kafkasql journal, snapshots and events topics (registry.ts names them) and its consumer groups. */
 export const REGISTRY_TOPIC_PREFIX = 'grimos.registry-'
 export const REGISTRY_GROUP_PREFIX = 'grimos-registry-'
+/** Groups whose committed offsets the operator may reset (OffsetCommit needs READ on the group). */
+export const OPERATOR_RESET_GROUP_PREFIX = 'grimos-'
 
 export function grants(topic = USER_EVENTS_TOPIC): Grant[] {
   const t = (principal: Principal, name: string, operations: Operation[], why: string): Grant => ({
@@ -74,6 +76,14 @@ export function grants(topic = USER_EVENTS_TOPIC): Grant[] {
       pattern: 'LITERAL',
       operations: ['DESCRIBE'],
       why: 'sees every group and its lag',
+    },
+    {
+      principal: 'operator',
+      resource: 'GROUP',
+      name: OPERATOR_RESET_GROUP_PREFIX,
+      pattern: 'PREFIXED',
+      operations: ['READ'],
+      why: "resets the grimOS groups' offsets (console, CLI; the group must be empty)",
     },
     {
       principal: 'operator',

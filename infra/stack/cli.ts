@@ -72,16 +72,19 @@ function printTryIt(): void {
   const auth = `http://${stackConfig.host}:${stackConfig.services.authPort}`
   const consumer = `http://${stackConfig.host}:${stackConfig.services.consumerPort}`
   const tokenFile = join(stackConfig.stateDir, 'secrets', 'operator-token')
+  const consoleUrl = `http://${stackConfig.host}:${stackConfig.services.consolePort}`
+  const adminPassword = join(stackConfig.stateDir, 'secrets', 'console-admin.password')
   console.log(`
 Register a user (paste as is; the email is unique per second):
   curl -s -X POST ${auth}/api/v1/auth/register -H 'content-type: application/json' \\
     -d "{\\"email\\":\\"ada+$(date +%s)@example.com\\",\\"password\\":\\"correct horse battery staple\\",\\"full_name\\":\\"Ada Lovelace\\"}"
 
+console                 ${consoleUrl}  (user admin, password in ${adminPassword}); CLI: npx grimos --help
 auth-service API docs   ${auth}/docs
 event-consumer metrics  ${consumer}/metrics
 DLQ (operator token)    curl -s -H "authorization: Bearer $(cat ${tokenFile})" ${consumer}/dlq/records
 Kafka clients           SASL_SSL: passwords in ${join(stackConfig.stateDir, 'secrets')}/kafka-<principal>.password, CA ca.pem (docs/security.md)
-Logs                    npm run stack -- logs auth-service | event-consumer | kafka | registry`)
+Logs                    npm run stack -- logs auth-service | event-consumer | console | kafka | registry`)
 }
 
 async function foreground(): Promise<void> {

@@ -105,6 +105,7 @@ export const stackConfig = {
   services: {
     authPort: port('GRIMOS_AUTH_PORT', 3001),
     consumerPort: port('GRIMOS_CONSUMER_PORT', 3002),
+    consolePort: port('GRIMOS_CONSOLE_PORT', 3003),
   },
   // Generous: a first run downloads ~250 MB and the JVMs start cold on 2 cores.
   readyTimeoutMs: 180_000,

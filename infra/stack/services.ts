@@ -9,7 +9,13 @@ import { clientEnv, kafkaPassword, listenerMode } from './security.ts'
 
 const { host } = stackConfig
 
-function serviceComponent(name: string, port: number, portEnv: string, env: () => Record<string, string>): Component {
+function serviceComponent(
+  name: string,
+  port: number,
+  portEnv: string,
+  env: () => Record<string, string>,
+  entry = join(stackConfig.repoRoot, 'services', name, 'src', 'main.ts'),
+): Component {
   const baseUrl = `http://${host}:${port}`
   return {
     name,
@@ -20,7 +26,7 @@ function serviceComponent(name: string, port: number, portEnv: string, env: () =
     async launch() {
       return {
         command: process.execPath,
-        args: [join(stackConfig.repoRoot, 'services', name, 'src', 'main.ts')],
+        args: [entry],
         env: {
           HOST: host,
           PORT: String(port),
@@ -64,4 +70,18 @@ export const eventConsumerComponent = serviceComponent(
       ? {}
       : { DLQ_KAFKA_SASL_USERNAME: 'operator', DLQ_KAFKA_SASL_PASSWORD: kafkaPassword('operator') }),
   }),
+)
+
+export const consoleComponent = serviceComponent(
+  'console',
+  stackConfig.services.consolePort,
+  'GRIMOS_CONSOLE_PORT',
+  () => ({
+    PGLITE_DATA_DIR: join(stackConfig.stateDir, 'console', 'db'),
+    // The first start writes the admin's password here (console-admin.password, 0600).
+    CONSOLE_SECRETS_DIR: join(stackConfig.stateDir, 'secrets'),
+    // The operator principal: reads every topic, replays to the source topic, resets grimOS groups (acls.ts).
+    ...clientEnv('operator'),
+  }),
+  join(stackConfig.repoRoot, 'console', 'src', 'main.ts'),
 )

@@ -1,10 +1,11 @@
+import { ensureConsoleBuilt } from '../../console/web/build.ts'
 import type { Component } from './component.ts'
 import { stackConfig } from './config.ts'
 import { StackError } from './errors.ts'
 import { kafkaComponents, kafkaNodeNames } from './kafka.ts'
 import { logFile, requireFreePorts, runningPid, stopProcess, waitFor, writePidFile } from './processes.ts'
 import { registryComponent } from './registry.ts'
-import { authServiceComponent, eventConsumerComponent } from './services.ts'
+import { authServiceComponent, consoleComponent, eventConsumerComponent } from './services.ts'
 import {
   defaultPolicy,
   type RestartPolicy,
@@ -24,6 +25,7 @@ export const components: Component[] = [
   registryComponent,
   authServiceComponent,
   eventConsumerComponent,
+  consoleComponent,
 ]
 
 /** What the test suite and the benchmarks need: the broker and the registry (they run the services in process). */
@@ -97,6 +99,8 @@ export async function up(
   list: Component[] = components,
 ): Promise<string[]> {
   const chosen = list.filter((c) => (only ?? list.map((each) => each.name)).includes(c.name))
+  // The console serves console/web/dist: built here when missing or stale, so no one runs a build by hand.
+  if (chosen.some((c) => c.name === 'console')) await ensureConsoleBuilt({ onProgress })
   for (const batch of batches(chosen)) {
     const waits: { component: Component; pid: number; reused: boolean; trouble: () => string | undefined }[] = []
     try {

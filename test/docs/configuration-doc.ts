@@ -97,6 +97,7 @@ async function libraryComponents(): Promise<Component[]> {
 async function serviceComponents(): Promise<Component[]> {
   const auth = await import('../../services/auth-service/src/options.ts')
   const consumer = await import('../../services/event-consumer/src/options.ts')
+  const console = await import('../../console/src/options.ts')
   return [
     {
       name: 'auth-service',
@@ -109,6 +110,16 @@ async function serviceComponents(): Promise<Component[]> {
       file: 'services/event-consumer/src/options.ts',
       schema: consumer.ServiceConfigSchema,
       defaults: consumer.serviceConfigDefaults,
+    },
+    {
+      name: 'console',
+      file: 'console/src/options.ts',
+      schema: console.ConsoleConfigSchema,
+      defaults: console.consoleConfigDefaults,
+      computed: {
+        CONSOLE_SECRETS_DIR: '`.grimos/secrets` of the checkout',
+        CONSOLE_WEB_DIR: '`console/web/dist` of the checkout',
+      },
     },
   ]
 }

@@ -65,8 +65,30 @@ export { parseBrokerList } from './env.ts'
 export type { GrimErrorCode, GrimErrorOptions, Violation } from './errors.ts'
 export { EventValidationError, errorCatalogue, GrimError, isGrimError, isRetryable } from './errors.ts'
 // Kafka (our wrapper, for tools and tests that need raw access).
-export type { IncomingRecord, OutgoingRecord, PartitionOffsets, RecordPosition } from './kafka/index.ts'
-export { KafkaAdmin, KafkaGroupConsumer, KafkaProducer } from './kafka/index.ts'
+export type {
+  BrokerInfo,
+  ClusterInfo,
+  CommittedOffset,
+  ConnectionOptions,
+  GroupDescription,
+  GroupInfo,
+  GroupMemberInfo,
+  IncomingRecord,
+  OutgoingRecord,
+  PartitionLayout,
+  PartitionOffsets,
+  PartitionRange,
+  RecordPosition,
+  TopicConfigs,
+} from './kafka/index.ts'
+export {
+  KafkaAdmin,
+  KafkaGroupConsumer,
+  KafkaInspector,
+  KafkaProducer,
+  KafkaRangeReader,
+  partitionOfKey,
+} from './kafka/index.ts'
 export { type KafkaClients, openKafkaClients } from './kafka/shared-clients.ts'
 // Metrics.
 export { defaultRegistry } from './metrics/registry.ts'
@@ -83,7 +105,8 @@ export {
   EventPublisher,
   publishUserEvent,
   publishUserEventInBackground,
+  userEventRecord,
 } from './producer/index.ts'
 // Serialization.
-export type { DecodedRecord, EventSerdeOptions } from './serde/index.ts'
-export { EventSerde, registerAllSchemas } from './serde/index.ts'
+export type { DecodedRecord, EventSerdeOptions, RegisteredVersion, RegistryOptions } from './serde/index.ts'
+export { EventSerde, registerAllSchemas, SchemaRegistryClient } from './serde/index.ts'

@@ -38,6 +38,18 @@ import type {
   TopicPartition,
 } from './types.ts'
 
+export {
+  type BrokerInfo,
+  type ClusterInfo,
+  type CommittedOffset,
+  type GroupDescription,
+  type GroupInfo,
+  type GroupMemberInfo,
+  KafkaInspector,
+  type PartitionLayout,
+  partitionOfKey,
+  type TopicConfigs,
+} from './inspect.ts'
 export type {
   CommitPosition,
   ConnectionOptions,

@@ -6,6 +6,13 @@ import { kafkaError } from './errors.ts'
 import type { IncomingRecord, PartitionRange } from './types.ts'
 
 const MAX_BYTES_PER_FETCH = 1_048_576
+/** A caller may read bigger pieces (fewer round trips when scanning far), never unbounded ones. */
+const MAX_FETCH_LIMIT = 16 * 1_048_576
+
+export interface RangeReaderOptions extends ConnectionOptions {
+  /** Bytes one fetch of one partition may return (default 1 MiB, at most 16 MiB). */
+  maxBytesPerFetch?: number
+}
 
 /**
  * Reads offset ranges of a topic without joining a consumer group and without committing, for tools that
@@ -14,10 +21,13 @@ const MAX_BYTES_PER_FETCH = 1_048_576
 export class KafkaRangeReader {
   readonly #client: Consumer<Buffer, Buffer, string, Buffer>
   readonly #principal: string
+  readonly #maxBytes: number
 
-  constructor(options?: ConnectionOptions) {
-    this.#principal = principalOf(options)
-    this.#client = new Consumer({ ...connection(options), groupId: `grimos-range-reader-${randomUUID()}` })
+  constructor(options?: RangeReaderOptions) {
+    const { maxBytesPerFetch, ...connectionOptions } = options ?? {}
+    this.#principal = principalOf(connectionOptions)
+    this.#maxBytes = Math.min(Math.max(maxBytesPerFetch ?? MAX_BYTES_PER_FETCH, 65_536), MAX_FETCH_LIMIT)
+    this.#client = new Consumer({ ...connection(connectionOptions), groupId: `grimos-range-reader-${randomUUID()}` })
   }
 
   /**
@@ -25,6 +35,8 @@ export class KafkaRangeReader {
    * an `until` captured up front (the high watermark), so reading never waits for records still to come.
    */
   async *read(topic: string, ranges: PartitionRange[]): AsyncGenerator<IncomingRecord> {
+    // Nothing to read asks the broker nothing: a topic that does not exist is then no error.
+    if (ranges.every((range) => range.until <= range.from)) return
     const { topicId, leaders } = await this.#layout(topic)
     for (const { partition, from, until } of ranges) {
       const leader = leaders[partition]
@@ -84,7 +96,7 @@ export class KafkaRangeReader {
               {
                 partition,
                 fetchOffset,
-                partitionMaxBytes: MAX_BYTES_PER_FETCH,
+                partitionMaxBytes: this.#maxBytes,
                 currentLeaderEpoch: -1,
                 lastFetchedEpoch: -1,
               },

@@ -121,6 +121,62 @@ export class SchemaRegistryClient {
     }
   }
 
+  /** Every subject the registry holds (bounded by the caller: a registry is operator-sized, not user-sized). */
+  async subjects(): Promise<string[]> {
+    return strings(await this.#http('GET', '/subjects', undefined, {}), 'subjects')
+  }
+
+  async versions(subject: string): Promise<number[]> {
+    const answer = await this.#http('GET', `/subjects/${encodeURIComponent(subject)}/versions`, undefined, { subject })
+    return Array.isArray(answer) ? answer.filter((v): v is number => Number.isInteger(v)) : []
+  }
+
+  /** One version of a subject, its schema parsed from the registry's JSON text. */
+  async schemaVersion(subject: string, version: number | 'latest'): Promise<RegisteredVersion> {
+    const path = `/subjects/${encodeURIComponent(subject)}/versions/${version}`
+    const answer = (await this.#http('GET', path, undefined, { subject })) as Partial<RegisteredVersion> & {
+      schema?: unknown
+    }
+    return {
+      subject,
+      version: Number(answer.version),
+      id: Number(answer.id),
+      schema: typeof answer.schema === 'string' ? (JSON.parse(answer.schema) as unknown) : answer.schema,
+    }
+  }
+
+  /** Where schema `id` is registered (subject and version), for showing a decoded record's version. */
+  async subjectVersionsOfId(id: number): Promise<{ subject: string; version: number }[]> {
+    const answer = await this.#http('GET', `/schemas/ids/${id}/versions`, undefined, { schemaId: id })
+    return Array.isArray(answer) ? (answer as { subject: string; version: number }[]) : []
+  }
+
+  /** The subject's compatibility level (the global one when the subject sets none); no subject: the global. */
+  async compatibility(subject?: string): Promise<string> {
+    const path = subject ? `/config/${encodeURIComponent(subject)}?defaultToGlobal=true` : '/config'
+    const answer = (await this.#http('GET', path, undefined, { subject })) as {
+      compatibilityLevel?: string
+      compatibility?: string
+    }
+    return answer.compatibilityLevel ?? answer.compatibility ?? 'UNKNOWN'
+  }
+
+  /** Whether `schemaText` could be registered as the next version of `subject`, with the registry's reasons. */
+  async checkCandidate(subject: string, schemaText: string): Promise<{ compatible: boolean; messages: string[] }> {
+    const path = `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`
+    try {
+      const answer = (await this.#http('POST', path, { schema: schemaText }, { subject })) as {
+        is_compatible?: boolean
+        messages?: unknown
+      }
+      const messages = Array.isArray(answer.messages) ? answer.messages.map(String) : []
+      return { compatible: answer.is_compatible === true, messages }
+    } catch (error) {
+      if ((error as GrimError).code === 'GRIM_SCHEMA_NOT_FOUND') return { compatible: true, messages: [] }
+      throw error
+    }
+  }
+
   /** Removes a subject and its versions (tests clean up with this; `permanent` frees the ids too). */
   async deleteSubject(subject: string, permanent = false): Promise<void> {
     const path = `/subjects/${encodeURIComponent(subject)}`
@@ -145,6 +201,19 @@ export class SchemaRegistryClient {
       throw registryError(`${method} ${path}`, error, context)
     }
   }
+}
+
+export interface RegisteredVersion {
+  subject: string
+  version: number
+  id: number
+  schema: unknown
+}
+
+function strings(answer: unknown, what: string): string[] {
+  if (!Array.isArray(answer))
+    throw new GrimError('GRIM_REGISTRY_UNAVAILABLE', `the registry answered no list of ${what}`)
+  return answer.filter((s): s is string => typeof s === 'string')
 }
 
 /** A 2xx answer must be JSON; an error page of a proxy in front of the registry need not be. */

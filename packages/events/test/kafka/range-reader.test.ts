@@ -51,3 +51,13 @@ test('KafkaRangeReader reads exact offset ranges, in order, and stops at `until`
   assert.deepEqual(beyond, [])
   assert.ok(Date.now() - started < 1000, 'an empty range returns at once')
 })
+
+test('KafkaRangeReader: nothing to read asks the broker nothing, so a missing topic is no error', async () => {
+  const reader = new KafkaRangeReader({ clientId: 'range-reader-test', maxBytesPerFetch: 64 * 1024 * 1024 })
+  after(() => reader.close())
+  const read = []
+  for await (const record of reader.read('no.such.topic.anywhere', [])) read.push(record)
+  for await (const record of reader.read('no.such.topic.anywhere', [{ partition: 0, from: 5n, until: 5n }]))
+    read.push(record)
+  assert.deepEqual(read, [])
+})
