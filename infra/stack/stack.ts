@@ -1,3 +1,4 @@
+import { ensureConsoleBuilt } from '../../console/web/build.ts'
 import type { Component } from './component.ts'
 import { stackConfig } from './config.ts'
 import { StackError } from './errors.ts'
@@ -98,6 +99,8 @@ export async function up(
   list: Component[] = components,
 ): Promise<string[]> {
   const chosen = list.filter((c) => (only ?? list.map((each) => each.name)).includes(c.name))
+  // The console serves console/web/dist: built here when missing or stale, so no one runs a build by hand.
+  if (chosen.some((c) => c.name === 'console')) await ensureConsoleBuilt({ onProgress })
   for (const batch of batches(chosen)) {
     const waits: { component: Component; pid: number; reused: boolean; trouble: () => string | undefined }[] = []
     try {
