@@ -13,6 +13,7 @@ import { registerLiveRoutes } from './http/routes/live.ts'
 import { registerMessageRoutes } from './http/routes/messages.ts'
 import { registerRegistryRoutes } from './http/routes/registry.ts'
 import { registerSessionRoutes } from './http/routes/session.ts'
+import { limitEventStreams } from './http/sse.ts'
 import { registerFrontEnd } from './http/static.ts'
 import { type ConsoleOps, openConsoleOps } from './ops/index.ts'
 import type { ConsoleConfig } from './options.ts'
@@ -69,6 +70,7 @@ export async function buildConsoleServer(options: ConsoleServerOptions): Promise
       await ops.close().catch((error: unknown) => app.log.error({ err: error }, 'closing Kafka clients failed'))
       await db.close()
     })
+    limitEventStreams(config.CONSOLE_MAX_STREAMS)
     const ctx: RouteContext = { console: ops, db, sampleMs: config.CONSOLE_SAMPLE_MS }
     registerHealthRoutes(app, {
       live: () => true,

@@ -11,6 +11,7 @@ export const consoleErrors = {
   CONSOLE_GROUP_ACTIVE: 409,
   CONSOLE_CONFLICT: 409,
   CONSOLE_INPUT_INVALID: 400,
+  CONSOLE_BUSY: 503,
 } as const
 
 export type ConsoleErrorCode = keyof typeof consoleErrors

@@ -26,6 +26,8 @@ export const ConsoleConfigSchema = Type.Object({
   CONSOLE_SESSION_TTL_MS: Type.Integer({ minimum: 60_000, maximum: 7 * 24 * 3_600_000 }),
   /** Most records one message search or trace reads before answering (with a cursor to go on). */
   CONSOLE_MAX_SCAN: Type.Integer({ minimum: 1_000, maximum: 10_000_000 }),
+  /** Live streams (SSE: tail, throughput, lag) open at once; each polls Kafka. */
+  CONSOLE_MAX_STREAMS: Type.Integer({ minimum: 1, maximum: 10_000 }),
   /** Period of the live samples (throughput, lag). */
   CONSOLE_SAMPLE_MS: Type.Integer({ minimum: 250, maximum: 60_000 }),
   /** Failed logins per client address per 15 minutes before logins from it are refused. */
@@ -51,6 +53,7 @@ export const consoleConfigDefaults: Partial<ConsoleConfig> = {
   CONSOLE_SESSION_TTL_MS: 8 * 3_600_000,
   CONSOLE_MAX_SCAN: 100_000,
   CONSOLE_SAMPLE_MS: 2_000,
+  CONSOLE_MAX_STREAMS: 100,
   CONSOLE_LOGIN_PER_ADDRESS: 20,
   CONSOLE_LOGIN_PER_USERNAME: 10,
 }

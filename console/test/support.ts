@@ -27,7 +27,10 @@ export interface TestConsole {
 }
 
 /** A console on a free port for a fresh topic (6 partitions, schemas registered) and a fresh database schema. */
-export async function startTestConsole(prefix: string, options: { webDir?: string } = {}): Promise<TestConsole> {
+export async function startTestConsole(
+  prefix: string,
+  options: { webDir?: string; env?: Record<string, string> } = {},
+): Promise<TestConsole> {
   const topic = await createTestTopic(prefix, 6, ['.dlq', '.dlq.status', '.retry'])
   const serde = new EventSerde({ topic, autoRegister: true })
   await serde.registerSchemas()
@@ -46,6 +49,7 @@ export async function startTestConsole(prefix: string, options: { webDir?: strin
     USER_EVENTS_TOPIC: topic,
     CONSOLE_SAMPLE_MS: '250',
     CONSOLE_LOGIN_PER_USERNAME: '5',
+    ...options.env,
   })
   const server = await buildConsoleServer({ config, logger: pino({ level: 'silent' }) })
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 })

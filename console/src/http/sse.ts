@@ -1,10 +1,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { consoleError } from '../errors.ts'
 import { toJson } from '../ops/format.ts'
 
 // A server-sent event stream on a hijacked reply: `send(event, data)` writes one event; the stream ends when the
 // client goes away (the returned signal aborts) or the producer stops.
 
 const KEEPALIVE_MS = 15_000
+/** Open streams per console process: each polls Kafka, so their number is bounded (CONSOLE_MAX_STREAMS). */
+let maxStreams = 100
+let open = 0
+
+export function limitEventStreams(max: number): void {
+  maxStreams = max
+}
 
 export interface EventStream {
   send(event: string, data: unknown): void
@@ -13,6 +21,11 @@ export interface EventStream {
 }
 
 export function openEventStream(request: FastifyRequest, reply: FastifyReply): EventStream {
+  if (open >= maxStreams)
+    throw consoleError('CONSOLE_BUSY', `${maxStreams} live streams are open already: close one (another tab?)`, {
+      headers: { 'retry-after': '5' },
+    })
+  open++
   reply.hijack()
   const raw = reply.raw
   raw.writeHead(200, {
@@ -25,7 +38,11 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
   raw.flushHeaders()
   const controller = new AbortController()
   const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS)
+  let stopped = false
   const stop = () => {
+    if (stopped) return
+    stopped = true
+    open--
     clearInterval(keepalive)
     controller.abort()
   }

@@ -7,22 +7,28 @@ import { messageOf } from './format.ts'
 // asks the registry itself (its compatibility rules, not ours) without registering anything.
 
 const MAX_SUBJECTS = 1000
+const SUBJECTS_AT_ONCE = 10
 
 export async function listSubjects(ops: Ops): Promise<SubjectList> {
   const names = (await ops.registry.subjects()).sort().slice(0, MAX_SUBJECTS)
-  const [globalCompatibility, subjects] = await Promise.all([
-    ops.registry.compatibility(),
-    Promise.all(
-      names.map(async (subject) => {
-        const [versions, latest, compatibility] = await Promise.all([
-          ops.registry.versions(subject),
-          ops.registry.schemaVersion(subject, 'latest'),
-          ops.registry.compatibility(subject),
-        ])
-        return { subject, versions, latestVersion: latest.version, latestId: latest.id, compatibility }
-      }),
-    ),
-  ])
+  const globalCompatibility = await ops.registry.compatibility()
+  const subjects = []
+  // A few subjects at a time: a registry with hundreds of them is not sent hundreds of requests at once.
+  for (let i = 0; i < names.length; i += SUBJECTS_AT_ONCE) {
+    const batch = names.slice(i, i + SUBJECTS_AT_ONCE)
+    subjects.push(
+      ...(await Promise.all(
+        batch.map(async (subject) => {
+          const [versions, latest, compatibility] = await Promise.all([
+            ops.registry.versions(subject),
+            ops.registry.schemaVersion(subject, 'latest'),
+            ops.registry.compatibility(subject),
+          ])
+          return { subject, versions, latestVersion: latest.version, latestId: latest.id, compatibility }
+        }),
+      )),
+    )
+  }
   return { subjects, globalCompatibility }
 }
 
