@@ -1,7 +1,8 @@
 import type { Message } from '../http/schemas/index.ts'
 import type { Backend, Query } from './backend.ts'
 
-// The CLI against a running console: HTTP Basic on every request (no cookie, so no CSRF token), the same JSON.
+// The CLI against a running console: one login (a session cookie and its CSRF token, as a browser has), then the
+// same JSON API; the session ends when the command does. One password check per run, not one per request.
 
 export class CliError extends Error {
   override readonly name = 'CliError'
@@ -19,18 +20,41 @@ function withQuery(path: string, query: Query = {}): string {
 export class ApiBackend implements Backend {
   readonly mode = 'api' as const
   readonly #url: string
-  readonly #authorization: string
+  readonly #username: string
+  readonly #password: string
+  #session: Promise<Record<string, string>> | undefined
 
   constructor(url: string, username: string, password: string) {
     this.#url = url.replace(/\/+$/, '')
-    this.#authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
+    this.#username = username
+    this.#password = password
+  }
+
+  /** The headers of the logged-in session: its cookie, and the CSRF token every write needs. */
+  #headers(): Promise<Record<string, string>> {
+    this.#session ??= (async () => {
+      const response = await fetch(`${this.#url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: this.#username, password: this.#password }),
+        signal: AbortSignal.timeout(30_000),
+      })
+      const answer = (await response.json()) as { csrfToken?: string; error?: { code: string; message: string } }
+      if (!response.ok || !answer.csrfToken)
+        throw new CliError(
+          `logging in to ${this.#url} as ${this.#username} failed: ${answer.error?.code}: ${answer.error?.message}`,
+        )
+      const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+      return { cookie, 'x-csrf-token': answer.csrfToken }
+    })()
+    return this.#session
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await fetch(this.#url + path, {
       method,
       headers: {
-        authorization: this.#authorization,
+        ...(await this.#headers()),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -88,7 +112,7 @@ export class ApiBackend implements Backend {
     let response: Response
     try {
       response = await fetch(this.#url + withQuery(`/api/topics/${topic}/tail`, query), {
-        headers: { authorization: this.#authorization, accept: 'text/event-stream' },
+        headers: { ...(await this.#headers()), accept: 'text/event-stream' },
         signal,
       })
     } catch (error) {
@@ -123,7 +147,12 @@ export class ApiBackend implements Backend {
     }
   }
 
+  /** Ends the session (logout), so a finished command leaves none behind. */
   async close(): Promise<void> {
-    // Nothing held: fetch keeps no connection we own.
+    if (!this.#session) return
+    // A login that failed has already failed the command, with its message: there is no session to end.
+    const headers = await this.#session.catch(() => undefined)
+    if (headers)
+      await fetch(`${this.#url}/api/session`, { method: 'DELETE', headers, signal: AbortSignal.timeout(5_000) })
   }
 }

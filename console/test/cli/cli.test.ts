@@ -195,3 +195,20 @@ test('--api without a reachable console is one clear line', async () => {
   )
   assertOneLineError(run, /fetch failed|ECONNREFUSED|console/)
 })
+
+test('a wrong console password is one clear line, and nothing is done', async () => {
+  const env = {
+    ...process.env,
+    GRIMOS_CONSOLE_URL: t.url,
+    GRIMOS_CONSOLE_USER: 'admin',
+    GRIMOS_CONSOLE_PASSWORD: 'wrong password',
+  }
+  const run = await new Promise<Run>((resolve) =>
+    execFile(process.execPath, [main, 'operators', 'add', 'never-added', '--api'], { env }, (error, stdout, stderr) =>
+      resolve({ code: error ? 1 : 0, stdout, stderr }),
+    ),
+  )
+  assertOneLineError(run, /CONSOLE_UNAUTHENTICATED/)
+  const { operators } = await json<{ operators: { username: string }[] }>(['operators', 'list'])
+  assert.ok(!operators.some((o) => o.username === 'never-added'))
+})
