@@ -35,7 +35,7 @@ async function answers(url: string): Promise<boolean> {
     const response = await fetch(`${url.replace(/\/+$/, '')}/health/live`, { signal: AbortSignal.timeout(1500) })
     return response.ok
   } catch {
-    // Nothing listens there (or not in time): the CLI goes direct, and says so with --verbose.
+    // Nothing listens there (or not in time): the CLI goes direct (connect() says so when a URL was set).
     return false
   }
 }
@@ -71,12 +71,21 @@ function runningConsole(): number | undefined {
 }
 
 export async function connect(force: 'api' | 'direct' | undefined, env = cliEnvironment()): Promise<Backend> {
-  if (force !== 'direct' && env.password !== undefined && (force === 'api' || (await answers(env.consoleUrl))))
-    return new ApiBackend(env.consoleUrl, env.username, env.password)
-  if (force === 'api')
-    throw new CliError(
-      `no console answers at ${env.consoleUrl} with credentials (set GRIMOS_CONSOLE_URL, GRIMOS_CONSOLE_USER, GRIMOS_CONSOLE_PASSWORD)`,
-    )
+  if (force !== 'direct') {
+    const reachable = force === 'api' || (await answers(env.consoleUrl))
+    if (reachable && env.password !== undefined) return new ApiBackend(env.consoleUrl, env.username, env.password)
+    if (force === 'api')
+      throw new CliError(
+        `no password for the console at ${env.consoleUrl} (set GRIMOS_CONSOLE_PASSWORD or GRIMOS_CONSOLE_PASSWORD_FILE)`,
+      )
+    // Going direct is the normal way without a console; a console that was named but not used is said, once.
+    if (process.env.GRIMOS_CONSOLE_URL)
+      process.stderr.write(
+        reachable
+          ? `grimos: no password for the console at ${env.consoleUrl}; going directly to Kafka\n`
+          : `grimos: no console answers at ${env.consoleUrl}; going directly to Kafka\n`,
+      )
+  }
   await useStackCredentials()
   const url = process.env.DATABASE_URL
   return new DirectBackend(
