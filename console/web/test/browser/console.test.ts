@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, type TestContext, test } from 'node:test'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import { eventually } from '../../../../test/support/index.ts'
 import { launchBrowser, screenshot } from './browser.ts'
 import { type ConsoleUnderTest, startConsoleUnderTest } from './console-server.ts'
 
@@ -239,6 +240,25 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     for (const id of ids) await app.handled(id)
   })
 
+  await step(t, 'a dead letter discarded with a reason says so', async () => {
+    app.breakHandler()
+    const id = await app.sendPoison()
+    await go(page, `#/dlq?topic=${encodeURIComponent(`${app.topic}.dlq`)}`)
+    const row = page.locator(`[data-testid=dlq-records] tr[data-event-id="${id}"]`)
+    await waitWithRefresh(page, row)
+    app.fixHandler()
+    await row.locator('td').first().click()
+    await page.getByRole('button', { name: 'Discard…' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByRole('button', { name: 'Discard' }).click()
+    await dialog.getByText('a reason is required').waitFor()
+    await dialog.locator('input[name=reason]').fill('test data, never valid')
+    await dialog.getByRole('button', { name: 'Discard' }).click()
+    await page.getByTestId('dlq-outcome').filter({ hasText: 'Discarded' }).waitFor()
+    await page.getByText('test data, never valid').waitFor()
+    assert.match(await text(page.getByTestId('dlq-status')), /discarded/)
+  })
+
   await step(t, 'the audit log names the operator who replayed, as logged in', async () => {
     await go(page, '#/access')
     const audit = page.getByTestId('audit')
@@ -269,6 +289,42 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     } finally {
       await traffic
     }
+  })
+
+  await step(t, "offsets reset once the group's consumers stop: a preview, then a confirmation", async () => {
+    await app.stopConsumer()
+    await go(page, `#/groups?group=${encodeURIComponent(app.groupId)}`)
+    await page.getByText('No members').waitFor()
+    await page.locator('select[name=reset-topic]').selectOption(app.topic)
+    await page.locator('select[name=reset-to]').selectOption('earliest')
+    await page.getByRole('button', { name: 'Preview' }).click()
+    const preview = page.getByTestId('reset-preview')
+    await preview.locator('tbody tr').first().waitFor()
+    // Every partition goes back to 0; those the group had committed on come from a later offset.
+    const changes = await preview
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')))
+    assert.ok(
+      changes.every(([, , to]) => to === '0'),
+      JSON.stringify(changes),
+    )
+    assert.ok(
+      changes.some(([, from]) => Number(from) > 0),
+      `some partition had committed past 0: ${JSON.stringify(changes)}`,
+    )
+    await page.getByRole('button', { name: 'Apply reset…' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Reset offsets' }).click()
+    await page.getByText(/Offsets of .* reset/).waitFor()
+    const moved = new Set(changes.map(([partition]) => partition))
+    const committed = async () =>
+      (
+        await page
+          .getByTestId('lag')
+          .locator('tbody tr')
+          .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')))
+      ).filter(([, partition]) => moved.has(partition ?? ''))
+    const after = await eventually(committed, (rows) => rows.length > 0 && rows.every(([, , at]) => at === '0'))
+    assert.ok(after.length > 0 && after.every(([, , at]) => at === '0'), JSON.stringify(after))
     await context.close()
   })
 
