@@ -169,6 +169,19 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     assert.ok(where[0] && where[2], `positions of lines 1 and 3: ${JSON.stringify(where)}`)
     assert.equal(where[0][0], where[2][0])
     assert.equal(Number(where[2][1]), Number(where[0][1]) + 1)
+
+    // Browse from that partition and offset, oldest first: line 1's record, then line 3's.
+    const [partition, offset] = where[0]
+    await go(
+      page,
+      `#/messages?topic=${encodeURIComponent(app.topic)}&partition=${partition}&offset=${offset}&order=oldest`,
+    )
+    await page.getByRole('button', { name: 'Search' }).click()
+    const browsed = page.getByTestId('messages').locator('tbody tr.clickable')
+    await browsed.first().waitFor()
+    const offsets = await browsed.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[1]?.textContent))
+    assert.deepEqual(offsets.slice(0, 2), [offset, String(Number(offset) + 1)])
+    assert.match(await text(browsed.first()), /user_login/)
   })
 
   await step(t, 'a poison record lands in the DLQ; replayed once the handler is fixed, it is handled', async () => {
