@@ -12,7 +12,7 @@ export class RecordDecoder {
   readonly #serde: EventSerde
   readonly #registry: SchemaRegistryClient
   /** Schema id to where it is registered; bounded (ids are few, but they come from record bytes). */
-  readonly #versions = new Map<number, Promise<{ subject: string; version: number } | undefined>>()
+  readonly #versions = new Map<number, Promise<{ subject: string; version: number }[]>>()
 
   constructor(serde: EventSerde, registry: SchemaRegistryClient) {
     this.#serde = serde
@@ -31,7 +31,7 @@ export class RecordDecoder {
       headers,
       size: (record.key?.length ?? 0) + (value?.length ?? 0),
     }
-    const decoded = await this.#value(value)
+    const decoded = await this.#value(value, record.topic)
     const fields = decoded.value && typeof decoded.value === 'object' ? (decoded.value as Record<string, unknown>) : {}
     const text = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined)
     const message: Message = { ...base, ...decoded }
@@ -44,12 +44,15 @@ export class RecordDecoder {
     return message
   }
 
-  async #value(value: Buffer | undefined): Promise<Pick<Message, 'valueFormat' | 'value'> & Partial<Message>> {
+  async #value(
+    value: Buffer | undefined,
+    topic: string,
+  ): Promise<Pick<Message, 'valueFormat' | 'value'> & Partial<Message>> {
     if (!value) return { valueFormat: 'null', value: null }
     if (value.length > 5 && value[0] === 0) {
       try {
         const decoded = await this.#serde.decodeUnknown(value)
-        const where = await this.#version(decoded.schemaId)
+        const where = await this.#version(decoded.schemaId, topic)
         return {
           valueFormat: 'avro',
           value: decoded.value,
@@ -70,16 +73,22 @@ export class RecordDecoder {
     }
   }
 
-  #version(schemaId: number): Promise<{ subject: string; version: number } | undefined> {
+  /** The subject and version of a schema id; the same schema under several subjects: the topic's own first. */
+  async #version(schemaId: number, topic: string): Promise<{ subject: string; version: number } | undefined> {
+    const list = await this.#places(schemaId)
+    return list.find((place) => place.subject.startsWith(`${topic}-`)) ?? list[0]
+  }
+
+  #places(schemaId: number): Promise<{ subject: string; version: number }[]> {
     let found = this.#versions.get(schemaId)
     if (!found) {
       if (this.#versions.size >= MAX_VERSION_CACHE) this.#versions.clear()
       // The version is a nicety: a registry that cannot say leaves it out (the value is decoded already).
       found = this.#registry.subjectVersionsOfId(schemaId).then(
-        (list) => list[0],
+        (list) => list.slice(0, 100),
         () => {
           this.#versions.delete(schemaId)
-          return undefined
+          return []
         },
       )
       this.#versions.set(schemaId, found)

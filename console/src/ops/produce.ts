@@ -20,6 +20,7 @@ import { messageOf } from './format.ts'
 
 export const PRODUCED_BY_HEADER = 'grimos.produced-by'
 const MAX_SERDES = 20
+const MAX_LINE_CHARS = 65_536
 
 const snapshot = {
   email: 'ada@example.com',
@@ -133,6 +134,9 @@ export class Producing {
         return
       }
       try {
+        // The API's schema bounds a line too; the CLI's direct mode comes here without it.
+        if (text.length > MAX_LINE_CHARS)
+          throw new GrimError('GRIM_INPUT_INVALID', `the line has ${text.length} characters; at most ${MAX_LINE_CHARS}`)
         const event = parseLine(text)
         const result: LineResult = { line, ok: true, eventId: event.event_id, eventType: event.event_type }
         results.push(result)

@@ -103,13 +103,14 @@ describe('console API', () => {
     })
     assert.equal(sent.body.sent, true)
     assert.ok(sent.body.results[0]?.offset)
-    const page = await admin.call<{ messages: { valueFormat: string; userId: string; schemaVersion?: number }[] }>(
-      'GET',
-      `/api/topics/${t.topic}/messages?user_id=user-api-1`,
-    )
+    const page = await admin.call<{
+      messages: { valueFormat: string; userId: string; schemaVersion?: number; subject?: string }[]
+    }>('GET', `/api/topics/${t.topic}/messages?user_id=user-api-1`)
     assert.equal(page.body.messages[0]?.valueFormat, 'avro')
     assert.equal(page.body.messages[0]?.userId, 'user-api-1')
     assert.equal(page.body.messages[0]?.schemaVersion, 1)
+    // The same schema is registered for other topics too (one id): the subject shown is this topic's.
+    assert.ok(page.body.messages[0]?.subject?.startsWith(`${t.topic}-`), page.body.messages[0]?.subject)
   })
 
   test('DLQ: list, inspect, replay (audited as the logged-in operator), discard with a reason, trace', async () => {
