@@ -2,6 +2,7 @@
 // stops only what it started. Phase 1 runs files in parallel; phase 2 runs the timed tests alone; phase 3
 // (test/chaos) stops and restarts the real broker, so it runs alone, one file at a time.
 import { spawn } from 'node:child_process'
+import { connect } from 'node:net'
 import { ensureConsoleBuilt } from '../console/web/build.ts'
 import { useAdminCredentials } from '../infra/stack/security.ts'
 import { down, infrastructure, up } from '../infra/stack/stack.ts'
@@ -21,6 +22,7 @@ const phases: { name: string; args: string[] }[] = [
       'test/security/**/*.test.ts',
       'test/fuzz/**/*.test.ts',
       'test/docs/**/*.test.ts',
+      'test/deploy/**/*.test.ts',
       'console/web/test/**/*.test.ts',
     ],
   },
@@ -42,9 +44,31 @@ function runPhase(args: string[]): Promise<number> {
   })
 }
 
+/** PostgreSQL answers on the test database's host and port, or `npm test` stops with one line saying so. */
+async function requirePostgres(): Promise<void> {
+  const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
+  const host = url.hostname || '127.0.0.1'
+  const port = Number(url.port || 5432)
+  const reachable = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host, port, timeout: 3_000 })
+    const settle = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.once('connect', () => settle(true))
+    socket.once('timeout', () => settle(false))
+    socket.once('error', () => settle(false))
+  })
+  if (!reachable)
+    throw new Error(
+      `PostgreSQL is not reachable at ${host}:${port}: the integration tests need one (database ${url.pathname.slice(1) || 'test'}); start it, or point TEST_DATABASE_URL at another`,
+    )
+}
+
 let started: string[] = []
 let failed = false
 try {
+  await requirePostgres()
   // The browser tests load the console's built front end; a no-op when console/web/dist is fresh.
   await ensureConsoleBuilt({ onProgress: (line) => process.stderr.write(`[test] ${line}\n`) })
   started = await up((line) => process.stderr.write(`[stack] ${line}\n`), infrastructure)

@@ -1,10 +1,28 @@
 #!/usr/bin/env bash
 # One-shot (service kafka-prepare): a CA and one certificate per Kafka node with the image's keytool, in the
 # kafka-tls volume (/tls), and the registry's and kafbat UI's Kafka client settings in their own volumes.
-# Idempotent: what exists is kept. Secrets come from /run/secrets (deploy/secrets/, mounted by compose).
+# Idempotent: what exists is kept. Secrets come from /run/secrets (deploy/dev-secrets/ or, in production, deploy/secrets/; mounted by compose).
 set -euo pipefail
 umask 077
-secret() { tr -d '\n' < "/run/secrets/$1"; }
+# RUN_SECRETS: where compose mounts the secrets (a test points it at a temporary directory).
+run_secrets=${RUN_SECRETS:-/run/secrets}
+secret() { tr -d '\n' < "$run_secrets/$1"; }
+
+# The committed development secrets (deploy/dev-secrets/) are public: refused in production, shouted about elsewhere.
+dev_only=$( (grep -l dev-only-insecure "$run_secrets"/* 2>/dev/null || true) | xargs -r -n1 basename | tr '\n' ' ')
+if [ -n "$dev_only" ]; then
+  if [ "${NODE_ENV:-development}" = production ]; then
+    echo "kafka-prepare: refusing to start: NODE_ENV=production but these secrets are the public dev-only defaults: $dev_only(run deploy/secrets/make-secrets.sh and use deploy/compose.production.yml)" >&2
+    exit 1
+  fi
+  cat >&2 <<WARN
+################################################################################
+##  WARNING: DEVELOPMENT SECRETS. Kafka's passwords and keystores use the
+##  public dev-only defaults in deploy/dev-secrets/: $dev_only
+##  Fine on a laptop, never anywhere else. For production see docs/deployment.md.
+################################################################################
+WARN
+fi
 export STOREPASS; STOREPASS="$(secret tls-store-password)"
 kt() { keytool "$@" -storepass:env STOREPASS; }
 cd /tls

@@ -9,6 +9,7 @@ import {
   type UserEvent,
   type UserEventType,
   userEventRecord,
+  utcTimestampOf,
   validateUserEvent,
 } from '@grimos/events'
 import type { CatalogAnswer, LineResult, ProduceAnswer } from '../http/schemas/index.ts'
@@ -66,12 +67,44 @@ export function parseLine(text: string): UserEvent {
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw new GrimError('GRIM_INPUT_INVALID', 'a line must be one JSON object')
   const fields = value as Record<string, unknown>
-  if ('event_type' in fields) return validateUserEvent(fields)
+  if ('event_type' in fields) return fromWireForm(fields)
   if ('eventType' in fields) return createUserEvent(fields as unknown as PublishUserEventInput)
   throw new GrimError(
     'GRIM_INPUT_INVALID',
     'a line is an event ({ event_type, … }) or the input form ({ eventType, userId, userData, metadata })',
   )
+}
+
+const WIRE_FIELDS = new Set(['event_id', 'event_type', 'schema_version', 'user_id', 'timestamp', 'data', 'metadata'])
+
+/**
+ * An event as it travels (`{ event_type, user_id, timestamp, data, metadata }`, the seed's message format). A
+ * complete one is validated as it is, except that a timestamp without a zone is read as UTC; one without
+ * `event_id` or `schema_version` (the seed's own example has neither) is built by createUserEvent, which fills
+ * the envelope. An undeclared field is refused by name, never dropped.
+ */
+function fromWireForm(fields: Record<string, unknown>): UserEvent {
+  const unknown = Object.keys(fields).find((key) => !WIRE_FIELDS.has(key))
+  if (unknown !== undefined) throw new GrimError('GRIM_INPUT_INVALID', `unknown field "${unknown}" in the event`)
+  const timestamp =
+    typeof fields.timestamp === 'string' || typeof fields.timestamp === 'number'
+      ? utcTimestampOf(fields.timestamp)
+      : fields.timestamp
+  if ('event_id' in fields && 'schema_version' in fields) return validateUserEvent({ ...fields, timestamp })
+  const data = fields.data
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new GrimError('GRIM_INPUT_INVALID', 'data must be an object')
+  const metadata = fields.metadata
+  if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata)))
+    throw new GrimError('GRIM_INPUT_INVALID', 'metadata must be an object')
+  return createUserEvent({
+    eventType: fields.event_type,
+    userId: fields.user_id,
+    userData: data,
+    metadata: metadata ?? undefined,
+    eventId: fields.event_id,
+    timestamp,
+  } as unknown as PublishUserEventInput)
 }
 
 function failure(line: number, error: unknown): LineResult {

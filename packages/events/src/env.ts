@@ -100,6 +100,15 @@ export function forgetEventsEnv(): void {
   resolved = undefined
 }
 
+/** A KAFKA_BOOTSTRAP_SERVERS value (`host:port`, comma-separated) as client options take it; undefined when empty. */
+export function parseBrokerList(list: string | undefined): string[] | undefined {
+  const brokers = list
+    ?.split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean)
+  return brokers?.length ? brokers : undefined
+}
+
 /** Reads and checks `source`; a malformed value is GRIM_CONFIG_INVALID naming the variable, never a guess. */
 export function readEventsEnv(source: Source): EventsEnv {
   const text = (name: string) => {
@@ -107,10 +116,7 @@ export function readEventsEnv(source: Source): EventsEnv {
     return value ? value : undefined
   }
   return {
-    bootstrapBrokers: text('KAFKA_BOOTSTRAP_SERVERS')
-      ?.split(',')
-      .map((broker) => broker.trim())
-      .filter(Boolean),
+    bootstrapBrokers: parseBrokerList(text('KAFKA_BOOTSTRAP_SERVERS')),
     kafkaSecurity: kafkaSecurity(source, text),
     topicPartitions: count(source, 'GRIMOS_TOPIC_PARTITIONS'),
     topicReplication: count(source, 'GRIMOS_TOPIC_REPLICATION'),

@@ -17,6 +17,7 @@ export {
   SCHEMA_VERSION,
   USER_EVENT_TYPES,
   USER_EVENTS_TOPIC,
+  utcTimestampOf,
   validateUserEvent,
 } from './catalog/index.ts'
 // Consumer.
@@ -59,6 +60,8 @@ export {
   REPLAY_HEADERS,
   readDeadLetterInfo,
 } from './dlq/index.ts'
+// Configuration.
+export { parseBrokerList } from './env.ts'
 export type { GrimErrorCode, GrimErrorOptions, Violation } from './errors.ts'
 export { EventValidationError, errorCatalogue, GrimError, isGrimError, isRetryable } from './errors.ts'
 // Kafka (our wrapper, for tools and tests that need raw access).

@@ -2,6 +2,9 @@ import type { Static, TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import { GrimError } from './errors.ts'
 
+/** What a caller may pass for a component: its schema's fields, each optional (the defaults fill the rest). */
+export type OptionsInput<S extends TSchema> = Partial<Static<S>>
+
 /**
  * Merges user options over defaults and validates the result against the component's schema, once, at
  * construction. Every component keeps its schema and its defaults side by side in its own options.ts.

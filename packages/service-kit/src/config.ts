@@ -3,6 +3,16 @@ import { Value } from 'typebox/value'
 
 const secretLike = /SECRET|PASSWORD|TOKEN|KEY|URL/i
 
+/** Every development default secret of docker-compose.yml (and deploy/dev-secrets/) contains this: it is public. */
+export const DEV_ONLY_SECRET_MARKER = 'dev-only-insecure'
+
+/** The secret-like variables of `env` (passwords, tokens, keys, URLs with credentials) holding a public dev-only default. */
+export function developmentSecretsIn(env: Record<string, string | undefined> = process.env): string[] {
+  return Object.keys(env)
+    .filter((name) => secretLike.test(name) && env[name]?.includes(DEV_ONLY_SECRET_MARKER))
+    .sort()
+}
+
 /** Raised once at start when the environment is unusable; the message is one line naming the variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
@@ -39,6 +49,12 @@ export function loadEnvConfig<S extends TObject>(
     const shown = variable in raw && !secretLike.test(variable) ? ` (got ${JSON.stringify(raw[variable])})` : ''
     throw new ConfigError(variable, `${first.message}${shown}`)
   }
+  const devSecrets = developmentSecretsIn(env)
+  if (converted.NODE_ENV === 'production' && devSecrets.length > 0)
+    throw new ConfigError(
+      devSecrets.join(', '),
+      `holds a public "${DEV_ONLY_SECRET_MARKER}" development default, refused when NODE_ENV=production (see docs/deployment.md)`,
+    )
   return converted as Static<S>
 }
 

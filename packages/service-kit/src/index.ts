@@ -1,7 +1,13 @@
 // The public entry of @grimos/service-kit: Fastify plumbing shared by the grimOS services.
 export type { ServiceApp, ServiceAppOptions } from './app.ts'
 export { createServiceApp } from './app.ts'
-export { ConfigError, loadEnvConfig, serviceEnvFields } from './config.ts'
+export {
+  ConfigError,
+  DEV_ONLY_SECRET_MARKER,
+  developmentSecretsIn,
+  loadEnvConfig,
+  serviceEnvFields,
+} from './config.ts'
 export { errorBody, installErrorHandling, toViolations } from './error-handler.ts'
 export type { ErrorBody, FieldViolation, ServiceErrorOptions } from './errors.ts'
 export { ErrorResponseSchema, isServiceError, ServiceError, validationFailed } from './errors.ts'

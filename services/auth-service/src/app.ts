@@ -13,11 +13,12 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { authenticate } from './auth/authenticate.ts'
 import { pruneExpiredLimits } from './auth/rate-limits.ts'
+import { pruneEndedSessions } from './auth/sessions.ts'
 import { createTokenSigner } from './auth/tokens.ts'
 import type { Database } from './db.ts'
 import { userEventDefaults, userEventRecorder } from './events.ts'
 import { proxyTrust } from './http/trust-proxy.ts'
-import type { AuthSettings } from './options.ts'
+import { type AuthSettings, authEnvDefaults } from './options.ts'
 import { createAttemptLimits } from './routes/attempt-limits.ts'
 import { registerAuthRoutes } from './routes/auth.ts'
 import { registerEmailVerificationRoutes } from './routes/email-verification.ts'
@@ -68,11 +69,14 @@ export async function buildAuthApp(options: AuthAppOptions): Promise<ServiceApp>
   // Only routes that ask for it are limited (see createAttemptLimits), in preHandlers: after validation, so a key
   // can include the body's email, and after authentication, so it can be the user. Ended windows are deleted
   // now and then; a failed sweep is logged and the next one tries again (the counters stay correct meanwhile).
-  // Spent email verification links (they hold the address) go in the same sweep.
+  // Spent email verification links (they hold the address) and long-ended sessions go in the same sweep.
   const sweep = setInterval(() => {
     pruneExpiredLimits(db).catch((error: unknown) => app.log.warn({ err: error }, 'pruning rate-limit rows failed'))
     pruneSpentVerifications(db).catch((error: unknown) =>
       app.log.warn({ err: error }, 'pruning spent email verifications failed'),
+    )
+    pruneEndedSessions(db, settings.endedSessionRetentionDays ?? authEnvDefaults.ENDED_SESSION_RETENTION_DAYS).catch(
+      (error: unknown) => app.log.warn({ err: error }, 'pruning ended sessions failed'),
     )
   }, sweepIntervalMs)
   sweep.unref()

@@ -92,6 +92,13 @@ export const authMigrations: readonly Migration[] = [
       create index if not exists auth_rate_limits_expiry_idx on auth_rate_limits (expires_at);
     `,
   },
+  {
+    id: 'auth-006-session-expiry',
+    sql: `
+      -- Ended sessions are deleted after a retention period (auth/sessions.ts pruneEndedSessions).
+      create index if not exists auth_sessions_expiry_idx on auth_sessions (expires_at);
+    `,
+  },
 ]
 
 export interface AuthDatabaseOptions {

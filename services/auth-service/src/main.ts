@@ -1,7 +1,14 @@
 // Entry point: node services/auth-service/src/main.ts
 
 import { startOutboxRelay } from '@grimos/events'
-import { ConfigError, closeOnSignals, createServiceLogger, createServiceRegistry, listen } from '@grimos/service-kit'
+import {
+  ConfigError,
+  closeOnSignals,
+  createServiceLogger,
+  createServiceRegistry,
+  developmentSecretsIn,
+  listen,
+} from '@grimos/service-kit'
 import { buildAuthApp } from './app.ts'
 import { resolveJwtSecret } from './auth/jwt-secret.ts'
 import { openAuthDatabase } from './db.ts'
@@ -13,6 +20,9 @@ async function main(): Promise<void> {
   const env = loadAuthEnv()
   const jwtSecret = await resolveJwtSecret(env)
   const logger = createServiceLogger('auth-service', { level: env.LOG_LEVEL })
+  const devSecrets = developmentSecretsIn()
+  if (devSecrets.length > 0)
+    logger.warn({ variables: devSecrets }, 'DEVELOPMENT SECRETS: public dev-only defaults in use; never deploy this')
   const db = await openAuthDatabase({
     url: env.DATABASE_URL,
     dataDir: env.DATABASE_URL ? undefined : env.AUTH_DATA_DIR,

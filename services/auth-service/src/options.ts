@@ -20,6 +20,8 @@ export const AuthEnvSchema = Type.Object({
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 24 * 3600 }),
   /** Lifetime of a refresh token (rotated on each use). */
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 90 * 24 * 3600 }),
+  /** How long a session row is kept after it ended (expired or revoked), for looking into an incident; then deleted. */
+  ENDED_SESSION_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650 }),
   /** How long an email verification token stays valid. */
   EMAIL_VERIFICATION_TTL_SECONDS: Type.Integer({ minimum: 60 }),
   /** Login attempts per account and address in the window. */
@@ -55,6 +57,7 @@ export const authEnvDefaults = {
   ACCESS_TOKEN_TTL_SECONDS: 15 * 60,
   REFRESH_TOKEN_TTL_SECONDS: 7 * 24 * 3600,
   EMAIL_VERIFICATION_TTL_SECONDS: 24 * 3600,
+  ENDED_SESSION_RETENTION_DAYS: 30,
   LOGIN_RATE_LIMIT_MAX: 5,
   LOGIN_RATE_LIMIT_WINDOW_MS: 60_000,
   BODY_LIMIT_BYTES: 16 * 1024,
@@ -78,6 +81,8 @@ export interface AuthSettings {
   accessTokenTtlSeconds: number
   refreshTokenTtlSeconds: number
   emailVerificationTtlSeconds: number
+  /** Ended sessions are deleted this long after they ended; default 30 days. */
+  endedSessionRetentionDays?: number
   /**
    * Login attempts per window: `max` per client address and account (also per user for current-password checks),
    * `perAddressMax` per address across accounts (default `loginAttemptsPerAddressFactor` × `max`).
@@ -111,6 +116,7 @@ export function settingsFrom(env: AuthEnv, jwtSecret: string): AuthSettings {
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     emailVerificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
+    endedSessionRetentionDays: env.ENDED_SESSION_RETENTION_DAYS,
     loginRateLimit: {
       max: env.LOGIN_RATE_LIMIT_MAX,
       windowMs: env.LOGIN_RATE_LIMIT_WINDOW_MS,

@@ -18,6 +18,7 @@ import {
   type EventConsumerOptions,
   EventSerde,
   PostgresProcessedEventStore,
+  parseBrokerList,
 } from './events.ts'
 import { registerUserEventHandlers, userEventHandlers } from './handlers/index.ts'
 import { registerDlqRoutes } from './http/dlq-routes.ts'
@@ -82,7 +83,7 @@ async function wire(app: ServiceApp, db: Database, options: ConsumerServiceOptio
   const logger = app.log as Logger
   // The service's config (read from the environment once at start, or built by a test) names brokers and registry;
   // what it leaves unset, and the credentials, come from the environment through @grimos/events (env.ts).
-  const bootstrapBrokers = config.KAFKA_BOOTSTRAP_SERVERS?.split(',').map((broker) => broker.trim())
+  const bootstrapBrokers = parseBrokerList(config.KAFKA_BOOTSTRAP_SERVERS)
   const dlqPrincipal =
     config.DLQ_KAFKA_SASL_USERNAME && config.DLQ_KAFKA_SASL_PASSWORD
       ? {

@@ -20,6 +20,7 @@ export {
   openDatabase,
   PostgresProcessedEventStore,
   type PublishUserEventInput,
+  parseBrokerList,
   type Queryable,
   USER_EVENT_TYPES,
   type UserEvent,

@@ -1,6 +1,6 @@
 // Entry point: `node services/event-consumer/src/main.ts`. Reads the environment, builds the service, listens,
 // starts consuming, and shuts down in order on SIGINT/SIGTERM (see app.ts).
-import { ConfigError, closeOnSignals, listen } from '@grimos/service-kit'
+import { ConfigError, closeOnSignals, developmentSecretsIn, listen } from '@grimos/service-kit'
 import { buildConsumerService } from './app.ts'
 import { loadServiceConfig, resolveOperatorToken } from './options.ts'
 
@@ -9,6 +9,9 @@ async function main(): Promise<void> {
   const operator = resolveOperatorToken(config)
   const { app, consumer } = await buildConsumerService({ config, operatorToken: operator.token })
   closeOnSignals(app, { timeoutMs: config.SHUTDOWN_TIMEOUT_MS })
+  const devSecrets = developmentSecretsIn()
+  if (devSecrets.length > 0)
+    app.log.warn({ variables: devSecrets }, 'DEVELOPMENT SECRETS: public dev-only defaults in use; never deploy this')
   if (operator.generated) {
     // Straight to stdout, once, and never through the logger: log pipelines keep and ship what they get.
     process.stdout.write(

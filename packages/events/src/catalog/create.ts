@@ -24,6 +24,7 @@ export type PublishUserEventInput<T extends UserEventType = UserEventType> = T e
       metadata?: Partial<EventMetadata>
       /** Reuse an id (a retry of the same business action) so consumers deduplicate it. */
       eventId?: string
+      /** An instant; a string without a zone (`2025-05-15T14:30:00.123456`) is UTC. */
       timestamp?: Date | string
     }
   : never
@@ -56,7 +57,7 @@ export function createUserEvent(input: PublishUserEventInput, now: Date | number
     event_type: input.eventType,
     schema_version: SCHEMA_VERSION,
     user_id: input.userId,
-    timestamp: input.timestamp === undefined ? isoOrAsGiven(nowMillis) : isoOrAsGiven(input.timestamp),
+    timestamp: utcTimestampOf(input.timestamp ?? nowMillis),
     data,
     metadata: {
       source: input.metadata?.source ?? 'unknown',
@@ -68,9 +69,18 @@ export function createUserEvent(input: PublishUserEventInput, now: Date | number
   return validateUserEvent(event, nowMillis)
 }
 
-// An unparseable input stays as given so validation names it, instead of toISOString throwing a RangeError.
-function isoOrAsGiven(timestamp: Date | string | number): string {
+// A date-time without a zone, as the seed's own example has it (Python's `datetime.utcnow().isoformat()`,
+// microseconds included, or `str(datetime)` with a space): the original system wrote UTC, so that is what it
+// means. `Date` would read local time.
+const WITHOUT_ZONE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)$/
+
+/**
+ * The event timestamp of an input instant, as ISO-8601 UTC with milliseconds. A string without a zone is read as
+ * UTC; an unparseable one is returned as given so that validation names it (instead of a RangeError here).
+ */
+export function utcTimestampOf(timestamp: Date | string | number): string {
   if (typeof timestamp === 'number') return Number.isFinite(timestamp) ? formatTimestamp(timestamp) : String(timestamp)
-  const date = new Date(timestamp)
+  const local = typeof timestamp === 'string' ? WITHOUT_ZONE.exec(timestamp) : null
+  const date = local ? new Date(`${local[1]}T${local[2]}Z`) : new Date(timestamp)
   return Number.isNaN(date.getTime()) ? String(timestamp) : date.toISOString()
 }

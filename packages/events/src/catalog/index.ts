@@ -4,7 +4,7 @@ export { typeboxToAvro } from './avro-schema.ts'
 export type { AvroType } from './avro-type.ts'
 export { avroLogicalTypes, compileAvroType } from './avro-type.ts'
 export type { PublishUserEventInput, UserDataInput } from './create.ts'
-export { createUserEvent } from './create.ts'
+export { createUserEvent, utcTimestampOf } from './create.ts'
 export type { EventMetadata, UserData, UserEvent, UserEventType } from './events.ts'
 export {
   AVRO_NAMESPACE,

@@ -1,20 +1,12 @@
 import { eventsEnv } from '../env.ts'
 import { GrimError, messageOf } from '../errors.ts'
-import { resolveOptions } from '../options.ts'
+import { type OptionsInput, resolveOptions } from '../options.ts'
 import { DatabaseOptionsSchema, databaseDefaults } from './options.ts'
 import { openPglite } from './pglite.ts'
 import { openPostgres } from './postgres.ts'
 import type { Database } from './types.ts'
 
-export interface DatabaseOptions {
-  /** postgres:// URL of a server; defaults to env DATABASE_URL. Without one, the embedded PGlite is used. */
-  url?: string
-  /** PGlite data folder; in memory when absent. */
-  dataDir?: string
-  /** search_path schema, created when missing (default `public`). */
-  schema?: string
-  maxConnections?: number
-}
+export type DatabaseOptions = OptionsInput<typeof DatabaseOptionsSchema>
 
 /** Opens PostgreSQL when a URL is known, else PGlite; the same SQL and migrations run on both. */
 export async function openDatabase(options?: DatabaseOptions): Promise<Database> {

@@ -1,10 +1,8 @@
-import { resolveOptions } from '../options.ts'
+import { type OptionsInput, resolveOptions } from '../options.ts'
 import { InMemoryProcessedEventStoreOptionsSchema, inMemoryProcessedEventStoreDefaults } from './options.ts'
 import type { ProcessedEventKey, ProcessedEventStore, RunOnceResult } from './types.ts'
 
-export interface InMemoryProcessedEventStoreOptions {
-  maxEntries?: number
-}
+export type InMemoryProcessedEventStoreOptions = OptionsInput<typeof InMemoryProcessedEventStoreOptionsSchema>
 
 const toId = (key: ProcessedEventKey) => `${key.consumerGroup}\u0000${key.eventId}`
 

@@ -51,8 +51,9 @@ interface QueuedEvent {
  * Publishes user events: `publish` resolves once the broker has the event (idempotent producer, acks=all);
  * `publishInBackground` returns at once and goes through a bounded queue. Events that fail every retry in the
  * background are reported (log, metric, callback) and kept in a spill file that the next start re-sends.
- * Events are validated and Avro-encoded on the caller's thread; the Kafka producer and its retries run in a
- * worker thread (send-worker.ts), so the client's per-record work does not load the service's event loop.
+ * Events are validated and Avro-encoded on the caller's thread. Background batches are sent, and retried, by
+ * a producer in a worker thread (send-worker.ts), so the client's per-record work does not load the service's
+ * event loop; a sync `publish` is sent and retried from the caller's thread by a second producer.
  */
 export class EventPublisher {
   readonly options: Static<typeof PublisherOptionsSchema>

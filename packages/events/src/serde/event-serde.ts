@@ -19,34 +19,14 @@ import {
 } from '../catalog/index.ts'
 import { validateDecoded } from '../catalog/validate.ts'
 import { GrimError, messageOf } from '../errors.ts'
-import { resolveOptions } from '../options.ts'
+import { type OptionsInput, resolveOptions } from '../options.ts'
 import { type BoundsCheck, BoundsViolation, boundsCheckFor, type DecodeLimits } from './bounds.ts'
-import { type CompatibilityLevel, EventSerdeOptionsSchema, eventSerdeDefaults, registryEnvironment } from './options.ts'
+import { EventSerdeOptionsSchema, eventSerdeDefaults, registryEnvironment } from './options.ts'
 import { SchemaRegistryClient } from './registry.ts'
-import { type SubjectStrategy, subjectFor } from './subjects.ts'
+import { subjectFor } from './subjects.ts'
 import { HEADER_LENGTH, unframe, writeHeader } from './wire.ts'
 
-export interface EventSerdeOptions {
-  registryUrl?: string
-  topic?: string
-  subjectStrategy?: SubjectStrategy
-  autoRegister?: boolean
-  compatibility?: CompatibilityLevel
-  registryRetries?: number
-  registryTimeoutMs?: number
-  /** `user:password` (basic auth) or `Bearer <token>` for the registry. */
-  registryAuth?: string
-  /** PEM of the registry's CA. */
-  registryCa?: string
-  /** Largest framed record decoded at all (default: the broker's message.max.bytes, 1048588). */
-  maxRecordBytes?: number
-  /** Most array items plus map entries in one record (default 100,000). */
-  maxItems?: number
-  /** Deepest nesting of records, arrays and maps in one record (default 32). */
-  maxDepth?: number
-  /** How long a schema id the registry does not know is remembered as unknown (ms, default 60,000). */
-  unknownSchemaTtlMs?: number
-}
+export type EventSerdeOptions = OptionsInput<typeof EventSerdeOptionsSchema>
 
 export interface DecodeOptions {
   /** The consumer's own Avro schema for the record; defaults to this catalog's schema for the writer's record. */

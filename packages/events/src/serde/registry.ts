@@ -5,19 +5,11 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import type avro from 'avsc'
 import { type AvroRecordSchema, avroLogicalTypes } from '../catalog/index.ts'
 import { GrimError, messageOf } from '../errors.ts'
-import { resolveOptions } from '../options.ts'
+import { type OptionsInput, resolveOptions } from '../options.ts'
 import { agentFor, authorizationHeader, httpCall } from './http.ts'
 import { type CompatibilityLevel, RegistryOptionsSchema, registryDefaults, registryEnvironment } from './options.ts'
 
-export interface RegistryOptions {
-  registryUrl?: string
-  registryRetries?: number
-  registryTimeoutMs?: number
-  /** `user:password` (basic auth) or `Bearer <token>`. */
-  registryAuth?: string
-  /** PEM of the registry's CA. */
-  registryCa?: string
-}
+export type RegistryOptions = OptionsInput<typeof RegistryOptionsSchema>
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json'
 const NETWORK_FAILURE = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up/i

@@ -8,6 +8,7 @@ import {
   SCHEMA_VERSION,
   USER_EVENT_TYPES,
   type UserEvent,
+  utcTimestampOf,
   validateUserEvent,
 } from '../../src/catalog/index.ts'
 import { EventSerde } from '../../src/serde/index.ts'
@@ -137,4 +138,22 @@ test("a caller's clock sets the timestamp but never the event ids of the process
   const id = createUserEvent(validInputs.user_logout).event_id
   const idMillis = Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16)
   assert.ok(idMillis <= Date.now(), 'the next id carries the process clock')
+})
+
+test("a timestamp without a zone, as the seed's example has it, is UTC whatever the process's zone", () => {
+  const zone = process.env.TZ
+  process.env.TZ = 'America/New_York'
+  try {
+    const at = new Date('2025-05-15T14:30:00Z')
+    const event = createUserEvent({ ...validInputs.user_logout, timestamp: '2025-05-15T14:30:00.123456' }, at)
+    assert.equal(event.timestamp, '2025-05-15T14:30:00.123Z')
+    assert.equal(utcTimestampOf('2025-05-15T14:30:00'), '2025-05-15T14:30:00.000Z')
+    // A zone, when given, is kept; nonsense stays as given for validation to name.
+    assert.equal(utcTimestampOf('2025-05-15T14:30:00+02:00'), '2025-05-15T12:30:00.000Z')
+    assert.equal(utcTimestampOf('2025-05-15 14:30:00.5'), '2025-05-15T14:30:00.500Z')
+    assert.equal(utcTimestampOf('yesterday'), 'yesterday')
+  } finally {
+    if (zone === undefined) delete process.env.TZ
+    else process.env.TZ = zone
+  }
 })

@@ -64,3 +64,17 @@ export async function revokeUserSessions(tx: Queryable, userId: string, reason: 
     [userId, reason, keep ?? null],
   )
 }
+
+/**
+ * Deletes sessions that ended (expired, or revoked) more than `retentionDays` ago: a session that can never be
+ * used again is kept only as long as someone might look into an incident. Resolves how many.
+ */
+export async function pruneEndedSessions(db: Queryable, retentionDays: number): Promise<number> {
+  const rows = await db.query(
+    `delete from auth_sessions
+     where least(expires_at, coalesce(revoked_at, expires_at)) <= now() - make_interval(days => $1::int)
+     returning 1`,
+    [retentionDays],
+  )
+  return rows.length
+}
