@@ -50,7 +50,15 @@ export function App() {
             <span data-testid="who">
               {session.username} · {session.role}
             </span>
-            <button type="button" onClick={() => logout().finally(() => setSession(null))}>
+            <button
+              type="button"
+              onClick={() =>
+                logout()
+                  // The cookie may outlive a failed logout: say so where developers look, and leave anyway.
+                  .catch((error: unknown) => console.error('logout failed', error))
+                  .finally(() => setSession(null))
+              }
+            >
               Log out
             </button>
           </div>

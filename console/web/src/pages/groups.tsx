@@ -194,7 +194,7 @@ function ResetOffsets({ group, onApplied }: { group: GroupDetail; onApplied: () 
       <div class="row">
         <label>
           topic
-          <select value={topic} onChange={(e) => setTopic(e.currentTarget.value)}>
+          <select name="reset-topic" value={topic} onChange={(e) => setTopic(e.currentTarget.value)}>
             {topics.map((t) => (
               <option key={t}>{t}</option>
             ))}
@@ -202,7 +202,7 @@ function ResetOffsets({ group, onApplied }: { group: GroupDetail; onApplied: () 
         </label>
         <label>
           to
-          <select value={to} onChange={(e) => setTo(e.currentTarget.value as ResetOffsetsBody['to'])}>
+          <select name="reset-to" value={to} onChange={(e) => setTo(e.currentTarget.value as ResetOffsetsBody['to'])}>
             <option value="earliest">earliest</option>
             <option value="latest">latest</option>
             <option value="timestamp">a time</option>

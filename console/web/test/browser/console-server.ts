@@ -41,6 +41,8 @@ export interface ConsoleUnderTest {
   fixHandler(): void
   /** Sets it again. */
   breakHandler(): void
+  /** Stops the test's consumer: its group has no members then, as an offset reset needs. */
+  stopConsumer(): Promise<void>
   /** Resolves once the consumer handled the event, rejects after 30 s. */
   handled(eventId: string): Promise<void>
   close(): Promise<void>
@@ -91,6 +93,11 @@ export async function startConsoleUnderTest(): Promise<ConsoleUnderTest> {
     return { success: true, message: 'ok' }
   })
   await consumer.start()
+  let stopped: Promise<void> | undefined
+  const stopConsumer = () => {
+    stopped ??= consumer.stop()
+    return stopped
+  }
 
   const backend = await startConsoleBackend({ userEventsTopic: topic, consumerGroup: groupId })
   const producer = new KafkaProducer({ clientId: 'console-web-test' })
@@ -131,9 +138,10 @@ export async function startConsoleUnderTest(): Promise<ConsoleUnderTest> {
       )
       if (!done) throw new Error(`event ${eventId} was not handled within 30 s`)
     },
+    stopConsumer,
     async close() {
       await backend.close()
-      await consumer.stop()
+      await stopConsumer()
       await producer.close()
       await serde.close()
     },

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, type TestContext, test } from 'node:test'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import { eventually } from '../../../../test/support/index.ts'
 import { launchBrowser, screenshot } from './browser.ts'
 import { type ConsoleUnderTest, startConsoleUnderTest } from './console-server.ts'
 
@@ -168,6 +169,19 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     assert.ok(where[0] && where[2], `positions of lines 1 and 3: ${JSON.stringify(where)}`)
     assert.equal(where[0][0], where[2][0])
     assert.equal(Number(where[2][1]), Number(where[0][1]) + 1)
+
+    // Browse from that partition and offset, oldest first: line 1's record, then line 3's.
+    const [partition, offset] = where[0]
+    await go(
+      page,
+      `#/messages?topic=${encodeURIComponent(app.topic)}&partition=${partition}&offset=${offset}&order=oldest`,
+    )
+    await page.getByRole('button', { name: 'Search' }).click()
+    const browsed = page.getByTestId('messages').locator('tbody tr.clickable')
+    await browsed.first().waitFor()
+    const offsets = await browsed.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[1]?.textContent))
+    assert.deepEqual(offsets.slice(0, 2), [offset, String(Number(offset) + 1)])
+    assert.match(await text(browsed.first()), /user_login/)
   })
 
   await step(t, 'a poison record lands in the DLQ; replayed once the handler is fixed, it is handled', async () => {
@@ -239,6 +253,25 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     for (const id of ids) await app.handled(id)
   })
 
+  await step(t, 'a dead letter discarded with a reason says so', async () => {
+    app.breakHandler()
+    const id = await app.sendPoison()
+    await go(page, `#/dlq?topic=${encodeURIComponent(`${app.topic}.dlq`)}`)
+    const row = page.locator(`[data-testid=dlq-records] tr[data-event-id="${id}"]`)
+    await waitWithRefresh(page, row)
+    app.fixHandler()
+    await row.locator('td').first().click()
+    await page.getByRole('button', { name: 'Discard…' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByRole('button', { name: 'Discard' }).click()
+    await dialog.getByText('a reason is required').waitFor()
+    await dialog.locator('input[name=reason]').fill('test data, never valid')
+    await dialog.getByRole('button', { name: 'Discard' }).click()
+    await page.getByTestId('dlq-outcome').filter({ hasText: 'Discarded' }).waitFor()
+    await page.getByText('test data, never valid').waitFor()
+    assert.match(await text(page.getByTestId('dlq-status')), /discarded/)
+  })
+
   await step(t, 'the audit log names the operator who replayed, as logged in', async () => {
     await go(page, '#/access')
     const audit = page.getByTestId('audit')
@@ -269,6 +302,42 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     } finally {
       await traffic
     }
+  })
+
+  await step(t, "offsets reset once the group's consumers stop: a preview, then a confirmation", async () => {
+    await app.stopConsumer()
+    await go(page, `#/groups?group=${encodeURIComponent(app.groupId)}`)
+    await page.getByText('No members').waitFor()
+    await page.locator('select[name=reset-topic]').selectOption(app.topic)
+    await page.locator('select[name=reset-to]').selectOption('earliest')
+    await page.getByRole('button', { name: 'Preview' }).click()
+    const preview = page.getByTestId('reset-preview')
+    await preview.locator('tbody tr').first().waitFor()
+    // Every partition goes back to 0; those the group had committed on come from a later offset.
+    const changes = await preview
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')))
+    assert.ok(
+      changes.every(([, , to]) => to === '0'),
+      JSON.stringify(changes),
+    )
+    assert.ok(
+      changes.some(([, from]) => Number(from) > 0),
+      `some partition had committed past 0: ${JSON.stringify(changes)}`,
+    )
+    await page.getByRole('button', { name: 'Apply reset…' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Reset offsets' }).click()
+    await page.getByText(/Offsets of .* reset/).waitFor()
+    const moved = new Set(changes.map(([partition]) => partition))
+    const committed = async () =>
+      (
+        await page
+          .getByTestId('lag')
+          .locator('tbody tr')
+          .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')))
+      ).filter(([, partition]) => moved.has(partition ?? ''))
+    const after = await eventually(committed, (rows) => rows.length > 0 && rows.every(([, , at]) => at === '0'))
+    assert.ok(after.length > 0 && after.every(([, , at]) => at === '0'), JSON.stringify(after))
     await context.close()
   })
 
@@ -301,6 +370,11 @@ test('an operator works through the console; a viewer cannot replay', async (t) 
     await go(vpage, '#/access')
     await vpage.getByTestId('audit').locator('tbody tr').first().waitFor()
     assert.equal(await vpage.getByTestId('operators').count(), 0, 'accounts are for operators')
+    // Logging out ends the session on the server, not only on the page.
+    await vpage.getByRole('button', { name: 'Log out' }).click()
+    await vpage.getByRole('button', { name: 'Log in' }).waitFor()
+    const after = await vpage.evaluate(async () => (await (await fetch('/api/session')).json()) as { user: unknown })
+    assert.equal(after.user, null)
     await viewer.context.close()
   })
 })

@@ -28,7 +28,10 @@ export function DlqPage({ route }: { route: Route }) {
     [chosen, applied, cursor, tick],
   )
   const [open, setOpen] = useState<{ partition: number; offset: string }>()
-  const refresh = () => setTick((n) => n + 1)
+  const refresh = () => {
+    setTick((n) => n + 1)
+    topics.reload()
+  }
   const set = (key: keyof Filter) => (event: Event) =>
     setFilter((previous) => ({ ...previous, [key]: (event.currentTarget as HTMLInputElement).value }))
   const search = (event: Event) => {

@@ -78,7 +78,7 @@ export function Inspect({
       ) : null}
       {r ? (
         <div class="stack">
-          <div>
+          <div data-testid="dlq-status">
             {statusBadge(r.status)} {r.statusReason ? <span class="small">{r.statusReason}</span> : null}{' '}
             {r.statusBy ? (
               <span class="small muted">
