@@ -15,7 +15,7 @@ import { defaultSpillFile, PublisherOptionsSchema, publisherDefaults } from './o
 import { PackedBatchBuilder } from './packed-batch.ts'
 import { eventHeaders, toRecord } from './record.ts'
 import { sendWithRetries } from './retrying-send.ts'
-import { BatchSender } from './sender.ts'
+import { BatchSender, unsentOf } from './sender.ts'
 import { SpillBacklog } from './spill-backlog.ts'
 
 export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & {
@@ -30,7 +30,8 @@ export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & 
 }
 
 /** What the publisher needs of its background sender: ordered sends, held back after a failure until resume. */
-export type BatchSenderLike = Pick<BatchSender, 'send' | 'failInTurn' | 'resume' | 'giveUp' | 'abort' | 'close'>
+export type BatchSenderLike = Pick<BatchSender, 'send' | 'failInTurn' | 'resume' | 'giveUp' | 'abort' | 'close'> &
+  Partial<Pick<BatchSender, 'warm'>>
 
 export interface PublishResult {
   topic: string
@@ -91,6 +92,12 @@ export class EventPublisher {
           retry: this.options.retry,
           deadlineMs: this.options.deadlineMs,
           youngGenerationMb: this.options.sendWorker.youngGenerationMb,
+          compression: this.options.sendWorker.compression,
+          pipeline: {
+            maxInFlight: this.options.sendWorker.maxInFlight,
+            maxRequestRecords: this.options.sendWorker.maxRequestRecords,
+            lingerMs: this.options.sendWorker.lingerMs,
+          },
         },
         (attempt, message) => this.#onRetry('background', attempt, message),
       )
@@ -146,9 +153,21 @@ export class EventPublisher {
         await admin.close()
       }
     }
-    await this.#serde.registerSchemas()
+    await Promise.all([this.#serde.registerSchemas(), this.#warm()])
     await this.#backlog.checkAtStart()
     this.#started = true
+  }
+
+  /**
+   * Both producers connect, get their producer ids and the topic's metadata now, and the send worker starts, so
+   * the first events do not wait for any of it. Best effort: a broker that is away now is retried by the sends.
+   */
+  async #warm(): Promise<void> {
+    const topic = this.options.topic
+    const results = await Promise.allSettled([this.#sender.warm?.(topic), this.#syncProducer.warm([topic])])
+    for (const result of results)
+      if (result.status === 'rejected')
+        this.#log.warn({ err: messageOf(result.reason) }, 'publisher warm-up failed; the first sends will connect')
   }
 
   async #resend(events: UserEvent[]): Promise<void> {
@@ -272,7 +291,15 @@ export class EventPublisher {
     }
     return sent.then(
       () => this.#recordBackgroundSuccess(batch),
-      (error: unknown) => this.#keep(batch, error),
+      (error: unknown) => {
+        // Records of other partitions may have gone out before the failure: only the rest is kept.
+        const unsent = unsentOf(batch, error)
+        if (unsent.length < batch.length) {
+          const kept = new Set(unsent)
+          this.#recordBackgroundSuccess(batch.filter((item) => !kept.has(item)))
+        }
+        return this.#keep(unsent, error)
+      },
     )
   }
 
