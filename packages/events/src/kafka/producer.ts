@@ -73,7 +73,7 @@ export class KafkaProducer {
   async warm(topics: string[]): Promise<Map<string, number>> {
     try {
       await this.#client.initIdempotentProducer({})
-      return await this.partitionCounts(topics)
+      return topics.length ? await this.partitionCounts(topics) : new Map()
     } catch (error) {
       throw kafkaError('connecting the producer failed', error, { principal: this.#principal })
     }
