@@ -34,7 +34,7 @@ export const PublisherOptionsSchema = Type.Object({
     overflow: Type.Union([Type.Literal('reject'), Type.Literal('spill')]),
     batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
   }),
-  /** The worker thread that owns the background producer. */
+  /** The worker thread that owns the background producer, and its send pipeline (docs/publishing-pipeline.md). */
   sendWorker: Type.Object({
     /**
      * Young generation of the send worker's V8 heap. The Kafka client allocates a few short-lived buffers per
