@@ -20,9 +20,9 @@ import { fmt, machineLine, median, writeSection } from './report.ts'
 
 const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
 const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
-const events = Number(process.env.BENCH_EVENTS ?? 100_000)
-const javaRecords = Number(process.env.BENCH_JAVA_RECORDS ?? 600_000)
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const events = Number(process.env.BENCH_EVENTS ?? 50_000)
+const javaRecords = Number(process.env.BENCH_JAVA_RECORDS ?? 300_000)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 /** Extra publisher options for ours, as JSON (e.g. '{"sendWorker":{"compression":"lz4"}}'), to measure levers. */
 const oursOptions = JSON.parse(process.env.BENCH_PUBLISHER_OPTIONS ?? '{}') as Record<string, unknown>
 const batchSize = 1_000
@@ -94,6 +94,15 @@ async function main() {
     queue: { capacity: events, overflow: 'reject', batchSize },
   })
   await ours.start()
+  // The same publisher with the pipeline off: one request at a time, each a whole batch (as before issue 12).
+  const serial = new EventPublisher({
+    ...oursOptions,
+    topic,
+    clientId: 'bench-ours-serial',
+    queue: { capacity: events, overflow: 'reject', batchSize },
+    sendWorker: { maxInFlight: 1, maxRequestRecords: 10_000 },
+  })
+  await serial.start()
   const tools = await kafkaTools()
   const java = async () => {
     const out = await tools.run(
@@ -124,25 +133,28 @@ async function main() {
     for (let i = 0; i < events; i += batchSize) await raw.send({ messages: prepared.slice(i, i + batchSize) })
     return events / ((performance.now() - started) / 1000)
   }
-  const oursRun = async () => {
+  const run = (publisher: EventPublisher) => async () => {
     const started = performance.now()
-    for (let i = 0; i < events; i++) ours.publishInBackground(inputs[i]!)
-    await ours.flush()
+    for (let i = 0; i < events; i++) publisher.publishInBackground(inputs[i]!)
+    await publisher.flush()
     return events / ((performance.now() - started) / 1000)
   }
+  const oursRun = run(ours)
   const kafkajsRun = () => kafkajs.run(events, batchSize, 0)
 
   // Warm-up, not measured: connections, metadata and hot paths of every Node peer.
   const warm = Math.min(20_000, events)
   for (let i = 0; i < warm; i += batchSize) await raw.send({ messages: prepared.slice(i, i + batchSize) })
   await kafkajs.run(warm, batchSize, 0)
-  for (let i = 0; i < warm; i++) ours.publishInBackground(inputs[i]!)
-  await ours.flush()
+  for (const publisher of [ours, serial]) {
+    for (let i = 0; i < warm; i++) publisher.publishInBackground(inputs[i]!)
+    await publisher.flush()
+  }
   console.error(`warmed up; ${rounds} rounds of ${fmt(events)} events (Java: ${fmt(javaRecords)} records)`)
 
-  const peers = { java, raw: rawRun, kafkajs: kafkajsRun, ours: oursRun }
+  const peers = { java, raw: rawRun, kafkajs: kafkajsRun, serial: run(serial), ours: oursRun }
   const names = Object.keys(peers) as (keyof typeof peers)[]
-  const results: Record<keyof typeof peers, number[]> = { java: [], raw: [], kafkajs: [], ours: [] }
+  const results: Record<keyof typeof peers, number[]> = { java: [], raw: [], kafkajs: [], serial: [], ours: [] }
   for (let round = 0; round < rounds; round++) {
     // Rotate who goes first, so a slow moment of the machine does not always hit the same peer.
     const order = names.map((_, i) => names[(i + round) % names.length]!)
@@ -152,6 +164,7 @@ async function main() {
     )
   }
   await ours.close()
+  await serial.close()
   await raw.close()
   await kafkajs.close()
   await serde.close()
@@ -183,6 +196,8 @@ rotating by one per round.${options}
   each awaited (one in flight, as its README shows), the same key, value and headers as ours.
 - **KafkaJS**: KafkaJS 2.2.4 + @kafkajs/confluent-schema-registry 4.1.0, idempotent, \`registry.encode\` per record
   with the id looked up once, \`producer.send\` of 1,000 records at a time, each awaited; the same key and headers.
+- **ours, pipeline off**: the same publisher with \`sendWorker: { maxInFlight: 1, maxRequestRecords: 10000 }\`: one
+  request at a time, each a whole batch, as it sent before issue 12 (the pipeline's before/after in one run).
 - **ours**: \`publishInBackground\` of ${fmt(events)} inputs built before the clock runs, then \`flush\`: each call builds and
   validates the event, batches are Avro-encoded on the caller's thread and sent by the send worker.
 
@@ -191,6 +206,7 @@ rotating by one per round.${options}
 | Java ProducerPerformance | ${fmt(median(results.java))} | ${spread(results.java)} | **${ratio('java')}** | ${ratios('java')} |
 | raw @platformatic/kafka | ${fmt(median(results.raw))} | ${spread(results.raw)} | ${ratio('raw')} | ${ratios('raw')} |
 | KafkaJS + confluent-schema-registry | ${fmt(median(results.kafkajs))} | ${spread(results.kafkajs)} | **${ratio('kafkajs')}** | ${ratios('kafkajs')} |
+| ours, pipeline off (one request at a time) | ${fmt(median(results.serial))} | ${spread(results.serial)} | ${ratio('serial')} | ${ratios('serial')} |
 | @grimos/events background publish | ${fmt(median(results.ours))} | ${spread(results.ours)} | 1.00 | |
 
 Goals (issue 12): ours ÷ Java ≥ 0.7; ours ÷ KafkaJS ≥ 2.`

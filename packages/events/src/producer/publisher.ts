@@ -18,7 +18,11 @@ import { sendWithRetries } from './retrying-send.ts'
 import { BatchSender, unsentOf } from './sender.ts'
 import { SpillBacklog } from './spill-backlog.ts'
 
-export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & {
+type PublisherSettings = Static<typeof PublisherOptionsSchema>
+
+export type PublisherOptions = Partial<Omit<PublisherSettings, 'sendWorker'>> & {
+  /** Fields left out keep their defaults. */
+  sendWorker?: Partial<PublisherSettings['sendWorker']>
   /** Called for every background event that failed all retries (it is spilled, not lost). */
   onBackgroundFailure?: (event: UserEvent, error: GrimError) => void
   metricsRegistry?: Registry
@@ -75,8 +79,9 @@ export class EventPublisher {
   #closed = false
 
   constructor(input: PublisherOptions = {}) {
-    const { onBackgroundFailure, metricsRegistry, logger, serde, sender, ...rest } = input
-    this.options = resolveOptions('publisher', PublisherOptionsSchema, publisherDefaults, rest, {
+    const { onBackgroundFailure, metricsRegistry, logger, serde, sender, sendWorker, ...rest } = input
+    const settings = { ...rest, sendWorker: sendWorker && { ...publisherDefaults.sendWorker, ...sendWorker } }
+    this.options = resolveOptions('publisher', PublisherOptionsSchema, publisherDefaults, settings, {
       spillFile: defaultSpillFile(),
     })
     const connection = {
