@@ -135,15 +135,20 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
   // retries it, so a service starts while the broker is down. The producer connects meanwhile (producer id and
   // topic metadata included), so the first batch waits for neither.
   const startTopic = options.topic ?? USER_EVENTS_TOPIC
-  const connecting = producer.warm([])
+  const notReady = (error: unknown) =>
+    logger.warn({ err: messageOf(error) }, 'topic, schemas or producer not ready yet; the relay retries on publish')
+  const connected = producer.warm([]).then(
+    () => true,
+    (error: unknown) => {
+      notReady(error)
+      return false
+    },
+  )
   prepare(startTopic)
     .then(async () => {
-      await connecting
-      await producer.partitionCounts([startTopic])
+      if (await connected) await producer.partitionCounts([startTopic])
     })
-    .catch((error: unknown) =>
-      logger.warn({ err: messageOf(error) }, 'topic, schemas or producer not ready yet; the relay retries on publish'),
-    )
+    .catch(notReady)
 
   const refreshGauges = async () => {
     try {

@@ -78,7 +78,14 @@ export class BatchSender {
     if (this.#closing) return Promise.resolve()
     const id = this.#nextId++
     const warmed = new Promise<void>((resolve, reject) => this.#warming.set(id, { resolve, reject }))
-    this.#post({ kind: 'warm', id, topic })
+    try {
+      this.#post({ kind: 'warm', id, topic })
+    } catch (error) {
+      this.#warming.delete(id)
+      return Promise.reject(
+        new GrimError('GRIM_PUBLISH_FAILED', `the send worker could not start: ${messageOf(error)}`, { cause: error }),
+      )
+    }
     this.#worker?.ref()
     return warmed.finally(() => {
       if (this.#pending.size === 0 && this.#warming.size === 0 && !this.#closing) this.#worker?.unref()
