@@ -52,7 +52,7 @@ async function main() {
   for (let round = 0; round < rounds; round++) {
     for (const engine of engines) {
       const rate = await drainOnce(engine, round)
-      ;(results[engine] ??= []).push(rate)
+      results[engine] = [...(results[engine] ?? []), rate]
       console.error(`round ${round + 1}/${rounds}: ${engine} ${fmt(rate)} events/s`)
     }
   }
