@@ -165,14 +165,24 @@ export class EventPublisher {
 
   /**
    * Both producers connect, get their producer ids and the topic's metadata now, and the send worker starts, so
-   * the first events do not wait for any of it. Best effort: a broker that is away now is retried by the sends.
+   * the first events do not wait for any of it. Best effort, and waited for at most `requestTimeoutMs`: a broker
+   * that is away now is retried by the sends, and must not hold start() up for the client's own retries.
    */
   async #warm(): Promise<void> {
     const topic = this.options.topic
-    const results = await Promise.allSettled([this.#sender.warm?.(topic), this.#syncProducer.warm([topic])])
-    for (const result of results)
-      if (result.status === 'rejected')
-        this.#log.warn({ err: messageOf(result.reason) }, 'publisher warm-up failed; the first sends will connect')
+    const warming = Promise.allSettled([this.#sender.warm?.(topic), this.#syncProducer.warm([topic])]).then(
+      (results) => {
+        for (const result of results)
+          if (result.status === 'rejected')
+            this.#log.warn({ err: messageOf(result.reason) }, 'publisher warm-up failed; the first sends will connect')
+      },
+    )
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      warming,
+      new Promise((resolve) => (timer = setTimeout(resolve, this.options.requestTimeoutMs))),
+    ])
+    clearTimeout(timer)
   }
 
   async #resend(events: UserEvent[]): Promise<void> {
