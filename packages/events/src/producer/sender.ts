@@ -17,6 +17,12 @@ const workerUrl = new URL('./send-worker.ts', import.meta.url)
 /** Indices of a failed batch's records that were not sent, when some were (the others are at the broker). */
 const unsentIndices = new WeakMap<GrimError, number[]>()
 
+/** Notes on a batch's error which of its records were not sent (the others reached the broker). */
+export function markUnsent(error: GrimError, unsent: number[]): GrimError {
+  unsentIndices.set(error, unsent)
+  return error
+}
+
 /** The records of the failed batch that still need keeping: all of them unless the worker said otherwise. */
 export function unsentOf<T>(items: T[], error: unknown): T[] {
   const unsent = error instanceof GrimError ? unsentIndices.get(error) : undefined
@@ -180,7 +186,7 @@ export class BatchSender {
     }
     const { code, message: text, retryable, details } = message.error
     const error = new GrimError(code as GrimErrorCode, text, { retryable, details })
-    if (message.unsent) unsentIndices.set(error, message.unsent)
+    if (message.unsent) markUnsent(error, message.unsent)
     pending.reject(error)
   }
 
