@@ -1,11 +1,10 @@
-// Publishing benchmark: @grimos/events (validation + Avro encoding + registry-cached ids + headers) against the
-// raw @platformatic/kafka producer with the same settings (idempotent, acks=all, same batch size) sending the
-// same pre-encoded bytes to the same broker. Rounds alternate raw/ours; medians are reported.
-
+// Publishing benchmark, peers side by side in one run on the same broker, listener and topic: Kafka's own Java
+// ProducerPerformance (the physical limit here), the raw @platformatic/kafka producer, KafkaJS with
+// @kafkajs/confluent-schema-registry (what a Node team writes by hand), and our background publish. Rounds rotate
+// the order of the peers; ratios are medians of the per-round ratios.
 import { randomUUID } from 'node:crypto'
 import {
   AVRO_CONTENT_TYPE,
-  avroSchemaFor,
   createUserEvent,
   EVENT_HEADERS,
   EventPublisher,
@@ -13,49 +12,41 @@ import {
   KafkaAdmin,
 } from '@grimos/events'
 import { ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka'
-import avro from 'avsc'
 import { rawClientSecurity } from '../test/support/raw-client.ts'
-import { benchEmail, loginInput } from './events.ts'
-import { fmt, machineLine, median, percentile, writeSection } from './report.ts'
+import { loginInput } from './events.ts'
+import { kafkaTools, producerPerformanceRate } from './kafka-tools.ts'
+import { kafkaJsPeer } from './kafkajs-peer.ts'
+import { fmt, machineLine, median, writeSection } from './report.ts'
 
 const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'
-const throughputEvents = Number(process.env.BENCH_EVENTS ?? 50_000)
-const latencyEvents = Number(process.env.BENCH_LATENCY_EVENTS ?? 1_000)
-const rounds = Number(process.env.BENCH_ROUNDS ?? 7)
+const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
+const events = Number(process.env.BENCH_EVENTS ?? 50_000)
+const javaRecords = Number(process.env.BENCH_JAVA_RECORDS ?? 300_000)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
+/** Extra publisher options for ours, as JSON (e.g. '{"sendWorker":{"compression":"lz4"}}'), to measure levers. */
+const oursOptions = JSON.parse(process.env.BENCH_PUBLISHER_OPTIONS ?? '{}') as Record<string, unknown>
 const batchSize = 1_000
-const topic = `bench.publish.${Date.now().toString(36)}`
-
 const distinctUsers = 5_000
+const topic = `bench.publish.${Date.now().toString(36)}`
 const input = (i: number) => loginInput(i, distinctUsers)
+// Bounds every peer's run: a stuck peer fails the bench instead of hanging it.
+const peerTimeoutMs = 180_000
 
 async function main() {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
   const admin = new KafkaAdmin({ clientId: 'bench-admin' })
   await admin.ensureTopic(topic, { partitions: 6, replicationFactor: 1, minInsyncReplicas: 1 })
-
-  console.error(`topic ${topic} ready; encoding ${Math.max(throughputEvents, latencyEvents)} events for the raw client`)
   const serde = new EventSerde({ topic })
   await serde.registerSchemas()
-  // Where our per-event CPU goes (building + validating the event, then Avro encoding), measured here too.
-  // The second of two passes is timed, so both functions are compiled as they are in the rounds below.
-  const sample = Array.from({ length: 20_000 }, (_, i) => input(i))
-  let createMicros = 0
-  let encodeMicros = 0
-  for (let pass = 0; pass < 2; pass++) {
-    let t0 = performance.now()
-    const built = sample.map((item) => createUserEvent(item))
-    createMicros = ((performance.now() - t0) * 1000) / sample.length
-    t0 = performance.now()
-    for (const event of built) await serde.encode(event)
-    encodeMicros = ((performance.now() - t0) * 1000) / sample.length
-  }
+
   // The raw client sends what we would send, already encoded: its cost is the transport alone.
   const prepared = await Promise.all(
-    Array.from({ length: Math.max(throughputEvents, latencyEvents) }, async (_, i) => {
+    Array.from({ length: events }, async (_, i) => {
       const event = createUserEvent(input(i))
       return {
+        topic,
         key: Buffer.from(event.user_id),
         value: await serde.encode(event),
-        // The same headers ours writes, so both sides put the same bytes on the wire.
         headers: {
           [EVENT_HEADERS.eventType]: Buffer.from(event.event_type),
           [EVENT_HEADERS.eventId]: Buffer.from(event.event_id),
@@ -65,150 +56,161 @@ async function main() {
       }
     }),
   )
-  // The callers' inputs are built before the clock runs too, as the raw client's records are.
-  const inputs = Array.from({ length: throughputEvents }, (_, i) => input(i))
-  console.error('prepared; starting clients')
+  const valueBytes = prepared.reduce((sum, r) => sum + r.value.length, 0) / prepared.length
+  // Java's tool sends values only (no key, no headers): it gets values as long as our key + value + headers.
+  const recordBytes = Math.round(
+    prepared.reduce(
+      (sum, r) =>
+        sum +
+        r.key.length +
+        r.value.length +
+        Object.entries(r.headers).reduce((h, [name, value]) => h + name.length + value.length, 0),
+      0,
+    ) / prepared.length,
+  )
+  const inputs = Array.from({ length: events }, (_, i) => input(i))
+
   const raw = new Producer({
     clientId: 'bench-raw',
     bootstrapBrokers: [bootstrap],
-    // The same listener as ours: SASL_SSL on the secure stack.
     ...rawClientSecurity(),
     idempotent: true,
     acks: ProduceAcks.ALL,
-    // Keys, values and header values go as the same Buffers we send; header names are strings, as in ours.
     serializers: { headerKey: stringSerializer },
   })
+  // What a hand-written service builds: a plain object per event (no validation), timestamps as epoch millis.
+  const template = createUserEvent(input(0))
+  const kafkajs = await kafkaJsPeer(bootstrap, registryUrl, topic, serde.subjectFor('user_login'), (i) => {
+    const { userId, userData } = input(i)
+    return {
+      userId,
+      value: { ...template, event_id: randomUUID(), user_id: userId, timestamp: Date.now(), data: userData },
+    }
+  })
   const ours = new EventPublisher({
+    ...oursOptions,
     topic,
     clientId: 'bench-ours',
-    queue: { capacity: throughputEvents, overflow: 'reject', batchSize },
+    queue: { capacity: events, overflow: 'reject', batchSize },
   })
   await ours.start()
-  console.error('clients ready')
-
-  // The second peer: what a service would write by hand without our library: build the record, encode it with
-  // avsc against the registered schema, frame it, send it in the same batches. No validation, no metrics.
-  const peerType = avro.Type.forSchema(avroSchemaFor('user_login') as avro.Schema)
-  const peerSchemaId = await serde.schemaIdFor('user_login')
-  const template = createUserEvent(input(0))
-  const peerRecord = (i: number) => {
-    const userId = input(i).userId
-    const record = {
-      ...template,
-      event_id: randomUUID(),
-      user_id: userId,
-      timestamp: Date.now(),
-      data: { ...template.data, id: userId, email: benchEmail(i, distinctUsers) },
-    }
-    const body = peerType.toBuffer(record)
-    const value = Buffer.allocUnsafe(body.length + 5)
-    value[0] = 0
-    value.writeInt32BE(peerSchemaId, 1)
-    body.copy(value, 5)
-    return {
-      topic,
-      key: Buffer.from(userId),
-      value,
-      headers: {
-        [EVENT_HEADERS.eventType]: Buffer.from(record.event_type),
-        [EVENT_HEADERS.eventId]: Buffer.from(record.event_id),
-        [EVENT_HEADERS.schemaVersion]: Buffer.from(String(record.schema_version)),
-        [EVENT_HEADERS.contentType]: Buffer.from(AVRO_CONTENT_TYPE),
-      },
-    }
+  // The same publisher with the pipeline off: one request at a time, each a whole batch (as before issue 12).
+  const serial = new EventPublisher({
+    ...oursOptions,
+    topic,
+    clientId: 'bench-ours-serial',
+    queue: { capacity: events, overflow: 'reject', batchSize },
+    sendWorker: { maxInFlight: 1, maxRequestRecords: 10_000 },
+  })
+  await serial.start()
+  const tools = await kafkaTools()
+  const java = async () => {
+    const out = await tools.run(
+      'org.apache.kafka.tools.ProducerPerformance',
+      [
+        '--topic',
+        topic,
+        '--num-records',
+        String(javaRecords),
+        '--record-size',
+        String(recordBytes),
+        '--throughput',
+        '-1',
+        '--producer-props',
+        `bootstrap.servers=${bootstrap}`,
+        'acks=all',
+        'enable.idempotence=true',
+        'linger.ms=5',
+        'batch.size=262144',
+      ],
+      '--producer.config',
+      peerTimeoutMs,
+    )
+    return producerPerformanceRate(out)
   }
-  const peerThroughput: number[] = []
+  const rawRun = async () => {
+    const started = performance.now()
+    for (let i = 0; i < events; i += batchSize) await raw.send({ messages: prepared.slice(i, i + batchSize) })
+    return events / ((performance.now() - started) / 1000)
+  }
+  const run = (publisher: EventPublisher) => async () => {
+    const started = performance.now()
+    for (let i = 0; i < events; i++) publisher.publishInBackground(inputs[i]!)
+    await publisher.flush()
+    return events / ((performance.now() - started) / 1000)
+  }
+  const oursRun = run(ours)
+  const kafkajsRun = () => kafkajs.run(events, batchSize, 0)
 
-  // Warm-up, not measured: both clients (and our send worker) connect, learn the partition leaders and get their
-  // hot paths compiled before the clock runs.
-  const warmUp = Math.min(10_000, throughputEvents)
-  for (let i = 0; i < warmUp; i += batchSize)
-    await raw.send({ messages: prepared.slice(i, i + batchSize).map((m) => ({ topic, ...m })) })
-  for (let i = 0; i < warmUp; i++) ours.publishInBackground(input(i))
-  await ours.flush()
+  // Warm-up, not measured: connections, metadata and hot paths of every Node peer.
+  const warm = Math.min(20_000, events)
+  for (let i = 0; i < warm; i += batchSize) await raw.send({ messages: prepared.slice(i, i + batchSize) })
+  await kafkajs.run(warm, batchSize, 0)
+  for (const publisher of [ours, serial]) {
+    for (let i = 0; i < warm; i++) publisher.publishInBackground(inputs[i]!)
+    await publisher.flush()
+  }
+  console.error(`warmed up; ${rounds} rounds of ${fmt(events)} events (Java: ${fmt(javaRecords)} records)`)
 
-  const rawThroughput: number[] = []
-  const oursThroughput: number[] = []
-  const rawLatency: number[] = []
-  const oursLatency: number[] = []
+  const peers = { java, raw: rawRun, kafkajs: kafkajsRun, serial: run(serial), ours: oursRun }
+  const names = Object.keys(peers) as (keyof typeof peers)[]
+  const results: Record<keyof typeof peers, number[]> = { java: [], raw: [], kafkajs: [], serial: [], ours: [] }
   for (let round = 0; round < rounds; round++) {
-    let started = performance.now()
-    for (let i = 0; i < throughputEvents; i += batchSize) {
-      await raw.send({ messages: prepared.slice(i, i + batchSize).map((m) => ({ topic, ...m })) })
-    }
-    rawThroughput.push(throughputEvents / ((performance.now() - started) / 1000))
-    console.error('raw throughput done')
-
-    started = performance.now()
-    for (let i = 0; i < throughputEvents; i += batchSize) {
-      const messages = []
-      for (let j = i; j < Math.min(i + batchSize, throughputEvents); j++) messages.push(peerRecord(j))
-      await raw.send({ messages })
-    }
-    peerThroughput.push(throughputEvents / ((performance.now() - started) / 1000))
-
-    started = performance.now()
-    for (let i = 0; i < throughputEvents; i++) ours.publishInBackground(inputs[i]!)
-    await ours.flush()
-    oursThroughput.push(throughputEvents / ((performance.now() - started) / 1000))
-    console.error('ours throughput done')
-
-    for (let i = 0; i < latencyEvents; i++) {
-      const t0 = performance.now()
-      const m = prepared[i]!
-      await raw.send({ messages: [{ topic, ...m }] })
-      rawLatency.push(performance.now() - t0)
-      const t1 = performance.now()
-      await ours.publish(input(i))
-      oursLatency.push(performance.now() - t1)
-    }
+    // Rotate who goes first, so a slow moment of the machine does not always hit the same peer.
+    const order = names.map((_, i) => names[(i + round) % names.length]!)
+    for (const name of order) results[name].push(await peers[name]())
     console.error(
-      `round ${round + 1}/${rounds}: raw ${fmt(rawThroughput.at(-1)!)} ev/s, raw + encode ${fmt(peerThroughput.at(-1)!)} ev/s, ours ${fmt(oursThroughput.at(-1)!)} ev/s`,
+      `round ${round + 1}/${rounds}: ${names.map((n) => `${n} ${fmt(results[n].at(-1)!)}`).join(', ')} events/s`,
     )
   }
   await ours.close()
+  await serial.close()
   await raw.close()
+  await kafkajs.close()
+  await serde.close()
   await admin.deleteTopics([topic])
   await admin.close()
 
-  const sort = (values: number[]) => [...values].sort((a, b) => a - b)
-  const rawL = sort(rawLatency)
-  const oursL = sort(oursLatency)
-  const rawT = median(rawThroughput)
-  const oursT = median(oursThroughput)
-  const peerT = median(peerThroughput)
-  const rawSync = 1000 / (rawLatency.reduce((a, b) => a + b, 0) / rawLatency.length)
-  const oursSync = 1000 / (oursLatency.reduce((a, b) => a + b, 0) / oursLatency.length)
-  const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`
-  const table = `## Publishing (issue: publishing)
+  const perRound = (peer: keyof typeof peers) => results.ours.map((v, i) => v / results[peer][i]!)
+  const ratio = (peer: keyof typeof peers) => fmt(median(perRound(peer)), 2)
+  const spread = (values: number[]) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`
+  const ratios = (peer: keyof typeof peers) =>
+    perRound(peer)
+      .map((v) => fmt(v, 2))
+      .join(', ')
+  const options = Object.keys(oursOptions).length ? ` Ours with \`${JSON.stringify(oursOptions)}\`.` : ''
+  const table = `## Publishing: peers in the same run (issue 12)
 
-${machineLine()}. Topic with 6 partitions, one broker, \`user_login\` events (~230 bytes Avro).
-Method: after a ${fmt(Math.min(10_000, throughputEvents))}-event warm-up of both (not measured), ${rounds} rounds; each round runs the raw client, then the
-"raw + encode" peer, then ours, on the same topic. Throughput: ${fmt(throughputEvents)} events, batches of ${batchSize}, one
-batch in flight. Raw: \`producer.send\` of the same pre-encoded bytes, with the same key and the same four headers, records
-built before the clock runs. Ours: \`publishInBackground\` of inputs built before the clock runs, then \`flush\`; each call
-builds the event (UUIDv7, timestamp), validates it (Avro schema and business rules) and queues it; full batches are
-Avro-encoded into one buffer on the caller's thread and handed to our send worker, a worker thread that runs the same
-client with the same settings (idempotent, acks=all) and sends them one at a time, in order. So ours spreads its work
-over two threads where the raw client, used as documented, runs in the caller's; the machine has two cores, shared with
-the broker. Latency: ${fmt(latencyEvents)} sequential single-event sends per round, interleaved raw/ours (ours: \`publish\`,
-which validates, encodes and awaits acks=all; sync sends go from the caller's thread, not through the worker). A second peer, "raw + encode", is what a service would
-write by hand: build the record, avsc \`toBuffer\`, frame it, send the same batches (no validation, no metrics).
+${machineLine()}; ${tools.java} for Kafka's tool. One broker, SASL_SSL (SCRAM-SHA-512, TLS 1.3), one topic with 6
+partitions shared by every peer, acks=all, idempotent producers. Records: \`user_login\` events, Avro value
+${fmt(valueBytes)} bytes, a 36-byte key (the user id, ${fmt(distinctUsers)} distinct), four headers; ${fmt(recordBytes)} bytes per record
+in all. ${rounds} rounds after a warm-up of every Node peer (not measured); each round runs every peer once, the order
+rotating by one per round.${options}
 
-| measure | raw @platformatic/kafka | @grimos/events | ours ÷ raw |
-|---|---|---|---|
-| background throughput (median, events/s) | ${fmt(rawT)} | ${fmt(oursT)} | **${ratio(oursT, rawT)}** |
-| background throughput vs raw + hand-written avsc encode (${fmt(peerT)} events/s) | | ${fmt(oursT)} | ${ratio(oursT, peerT)} |
-| sync throughput, sequential (events/s) | ${fmt(rawSync)} | ${fmt(oursSync)} | ${ratio(oursSync, rawSync)} |
-| sync latency p50 (ms) | ${fmt(percentile(rawL, 50), 2)} | ${fmt(percentile(oursL, 50), 2)} | ${ratio(percentile(oursL, 50), percentile(rawL, 50))} |
-| sync latency p99 (ms) | ${fmt(percentile(rawL, 99), 2)} | ${fmt(percentile(oursL, 99), 2)} | ${ratio(percentile(oursL, 99), percentile(rawL, 99))} |
+- **Java**: \`org.apache.kafka.tools.ProducerPerformance\` ${'`'}kafka-tools${'`'} at the broker's version, ${fmt(javaRecords)} records of
+  ${fmt(recordBytes)} random bytes (the tool sends values only, no key or headers, so its value is as long as our whole
+  record; keyless records go through the sticky partitioner), \`--throughput -1\`, \`linger.ms=5\`, \`batch.size=262144\`,
+  \`acks=all\`, \`enable.idempotence=true\`, other settings the client's defaults (\`max.in.flight.requests.per.connection=5\`).
+  Its own summary line (JVM start-up excluded, its warm-up included).
+- **raw**: @platformatic/kafka \`Producer\`, idempotent, acks=all, \`send\` of 1,000 pre-encoded records at a time,
+  each awaited (one in flight, as its README shows), the same key, value and headers as ours.
+- **KafkaJS**: KafkaJS 2.2.4 + @kafkajs/confluent-schema-registry 4.1.0, idempotent, \`registry.encode\` per record
+  with the id looked up once, \`producer.send\` of 1,000 records at a time, each awaited; the same key and headers.
+- **ours, pipeline off**: the same publisher with \`sendWorker: { maxInFlight: 1, maxRequestRecords: 10000 }\`: one
+  request at a time, each a whole batch, as it sent before issue 12 (the pipeline's before/after in one run).
+- **ours**: \`publishInBackground\` of ${fmt(events)} inputs built before the clock runs, then \`flush\`: each call builds and
+  validates the event, batches are Avro-encoded on the caller's thread and sent by the send worker.
 
-Per-round background throughput (events/s): raw ${rawThroughput.map((v) => fmt(v)).join(', ')}; raw + encode ${peerThroughput.map((v) => fmt(v)).join(', ')}; ours ${oursThroughput.map((v) => fmt(v)).join(', ')}.
-Target: background throughput ≥ 90% of raw.
-Our caller-thread cost per event (same run): building and validating it (\`createUserEvent\`) ${fmt(createMicros, 1)} µs,
-\`EventSerde.encode\` (validation again, then Avro) ${fmt(encodeMicros, 1)} µs; the background path encodes without the second
-validation.`
-  writeSection('publish', table)
+| peer | events/s (median) | rounds | ours ÷ peer (median of per-round ratios) | per round |
+|---|---|---|---|---|
+| Java ProducerPerformance | ${fmt(median(results.java))} | ${spread(results.java)} | **${ratio('java')}** | ${ratios('java')} |
+| raw @platformatic/kafka | ${fmt(median(results.raw))} | ${spread(results.raw)} | ${ratio('raw')} | ${ratios('raw')} |
+| KafkaJS + confluent-schema-registry | ${fmt(median(results.kafkajs))} | ${spread(results.kafkajs)} | **${ratio('kafkajs')}** | ${ratios('kafkajs')} |
+| ours, pipeline off (one request at a time) | ${fmt(median(results.serial))} | ${spread(results.serial)} | ${ratio('serial')} | ${ratios('serial')} |
+| @grimos/events background publish | ${fmt(median(results.ours))} | ${spread(results.ours)} | 1.00 | |
+
+Goals (issue 12): ours ÷ Java ≥ 0.7; ours ÷ KafkaJS ≥ 2.`
+  writeSection(process.env.BENCH_SECTION ?? 'publish', table)
   console.log(table)
 }
 

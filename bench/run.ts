@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { useAdminCredentials } from '../infra/stack/security.ts'
 import { down, infrastructure, up } from '../infra/stack/stack.ts'
 
-const names = ['publish', 'consume', 'http']
+const names = ['publish', 'latency', 'outbox', 'consume', 'http']
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const selected = chosen.length ? chosen : names
 for (const name of selected) {

@@ -4,24 +4,10 @@
 // client-internals.ts fences what we rely on beyond its documented API.
 // Safety defaults are fixed here, not options: idempotent producer with acks=all, never autocommit
 // (it commits fetched-but-unhandled offsets: at-most-once), classic group protocol.
-import {
-  Admin,
-  compatibilityPartitioner,
-  type Message,
-  ProduceAcks,
-  Producer,
-  stringDeserializer,
-  stringSerializer,
-} from '@platformatic/kafka'
+import { Admin, type Message, stringDeserializer } from '@platformatic/kafka'
 import { eventsEnv } from '../env.ts'
 import { resolveOptions } from '../options.ts'
-import {
-  type ByteStream,
-  generationOf,
-  partitionForClient,
-  revokeHookOptions,
-  ScreenedConsumer,
-} from './client-internals.ts'
+import { type ByteStream, generationOf, revokeHookOptions, ScreenedConsumer } from './client-internals.ts'
 import { coPartitionedAssigner } from './co-partition.ts'
 import { type ConnectionOptions, connection, principalOf } from './connection.ts'
 import { classifyKafkaFailure, kafkaError } from './errors.ts'
@@ -50,6 +36,7 @@ export {
   partitionOfKey,
   type TopicConfigs,
 } from './inspect.ts'
+export { type Compression, KafkaProducer, type ProducerTuning } from './producer.ts'
 export type {
   CommitPosition,
   ConnectionOptions,
@@ -64,59 +51,7 @@ export type {
 export { connectionDefaults, KafkaRangeReader, kafkaError, topicDefaults }
 
 const passBuffer = (data?: Buffer) => data
-// Header names may come as bytes already (the publisher's send worker reuses them record after record).
-const headerName = (name?: string | Buffer) => (typeof name === 'string' ? stringSerializer(name) : name)
-const serializers = { key: passBuffer, value: passBuffer, headerKey: headerName, headerValue: passBuffer }
 const deserializers = { key: passBuffer, value: passBuffer, headerKey: stringDeserializer, headerValue: passBuffer }
-
-function toHeaderMap(headers: OutgoingRecord['headers']): Map<string | Buffer, Buffer> | undefined {
-  if (!headers || headers instanceof Map) return headers
-  const map = new Map<string | Buffer, Buffer>()
-  for (const [name, value] of Object.entries(headers))
-    map.set(name, typeof value === 'string' ? Buffer.from(value) : value)
-  return map
-}
-
-export class KafkaProducer {
-  readonly #client: Producer<Buffer, Buffer, string | Buffer, Buffer>
-  readonly #principal: string
-
-  constructor(options?: ConnectionOptions) {
-    this.#principal = principalOf(options)
-    this.#client = new Producer({
-      ...connection(options),
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      serializers,
-      // The Java client's choice of partition for a key (the library's own default differs for half the keys),
-      // so every grimOS publisher, in any language, puts one user's events on one partition.
-      partitioner: compatibilityPartitioner,
-    })
-  }
-
-  /** Resolves once the broker acknowledged every record (acks=all). */
-  async send(records: OutgoingRecord[]): Promise<RecordPosition[]> {
-    try {
-      const result = await this.#client.send({
-        messages: records.map((r) => ({
-          topic: r.topic,
-          key: typeof r.key === 'string' ? Buffer.from(r.key) : r.key,
-          value: r.value ?? undefined,
-          headers: toHeaderMap(r.headers),
-          partition: partitionForClient(r.partition),
-          timestamp: r.timestamp,
-        })),
-      })
-      return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) }))
-    } catch (error) {
-      throw kafkaError('producing to Kafka failed', error, { principal: this.#principal })
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.#client.close()
-  }
-}
 
 export interface GroupConsumerOptions extends ConnectionOptions {
   groupId: string

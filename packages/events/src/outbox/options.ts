@@ -11,6 +11,11 @@ export const OutboxRelayOptionsSchema = Type.Object({
   pollIntervalMs: Type.Integer({ minimum: 1 }),
   /** Rows handed to one `publish` call. */
   batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  /**
+   * Batches published back to back before the relay checks its lock and cleanup again. Within them, reading the
+   * next batch and marking the previous one overlap with publishing (one publish at a time, in id order).
+   */
+  pipelineBatches: Type.Integer({ minimum: 1, maximum: 1_000 }),
   /** Backoff between attempts of a failing publish (no attempt limit: rows wait). */
   backoff: RelayBackoffSchema,
   /** Sent rows are kept this long (for audit and replay), then deleted. */
@@ -21,7 +26,8 @@ export const OutboxRelayOptionsSchema = Type.Object({
 
 export const outboxRelayDefaults = {
   pollIntervalMs: 200,
-  batchSize: 100,
+  batchSize: 1_000,
+  pipelineBatches: 20,
   // Half jitter keeps a floor, so a broker that is down is not hammered by near-zero delays.
   backoff: { initialDelayMs: 200, multiplier: 2, maxDelayMs: 30_000, jitter: 0.5 },
   sentRetentionMs: 24 * 60 * 60 * 1000,

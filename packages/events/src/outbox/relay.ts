@@ -28,6 +28,7 @@ export interface OutboxRelayOptions {
   relayId?: string
   pollIntervalMs?: number
   batchSize?: number
+  pipelineBatches?: number
   backoff?: Partial<typeof outboxRelayDefaults.backoff>
   sentRetentionMs?: number
   cleanupIntervalMs?: number
@@ -207,19 +208,51 @@ export class OutboxRelay {
     }
   }
 
-  /** Returns how many rows it handled (sent or failed); throws when the batch must be retried later. */
+  /**
+   * Publishes up to `pipelineBatches` batches back to back; returns how many rows it handled (sent or failed) and
+   * throws when a batch must be retried later. The database works beside the broker: while batch N is published,
+   * batch N+1 is read (leaving out N's rows) and batch N-1 is marked sent. Batches are published one after the
+   * other, each once the previous one was acknowledged, so a key's rows go out in id order, failures included:
+   * nothing after a failed batch is published before it.
+   */
   async #relayBatch(): Promise<number> {
-    const rows = await fetchPending(this.#db, this.#options.batchSize)
-    if (rows.length === 0) return 0
+    const { batchSize, pipelineBatches } = this.#options
+    let rows = await fetchPending(this.#db, batchSize)
+    let handled = 0
+    let marking: Promise<void> = Promise.resolve()
+    let marked: OutboxRow[] = []
     try {
-      await this.#publish(rows)
-    } catch (error) {
-      // Only a row's own fault is worth isolating; anything else would fail every row the same way.
-      if (!isRowFault(error)) return await this.#retryLater(rows, error)
-      return await this.#relayOneByOne(rows)
+      for (let n = 0; rows.length > 0; n++) {
+        const more = n + 1 < pipelineBatches && this.#running
+        // Rows being marked are still 'pending' until that update commits: left out as well.
+        const next = more
+          ? fetchPending(
+              this.#db,
+              batchSize,
+              [...marked, ...rows].map((r) => r.id),
+            )
+          : undefined
+        // A read that fails while the publish runs is reported after it (a rejection nobody awaits yet is not lost).
+        next?.catch(() => undefined)
+        try {
+          await this.#publish(rows)
+        } catch (error) {
+          await Promise.allSettled([next, marking])
+          // Only a row's own fault is worth isolating; anything else would fail every row the same way.
+          if (!isRowFault(error)) return await this.#retryLater(rows, error)
+          return handled + (await this.#relayOneByOne(rows))
+        }
+        await marking
+        marked = rows
+        marking = this.#sent(rows)
+        handled += rows.length
+        rows = next ? await next : []
+      }
+    } finally {
+      // The last mark under way finishes before the relay moves on (stop, backoff, a standby taking over).
+      await marking
     }
-    await this.#sent(rows)
-    return rows.length
+    return handled
   }
 
   /** Finds the faulty row(s) of a batch, keeping the others in order. */

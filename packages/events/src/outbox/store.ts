@@ -57,11 +57,20 @@ const toRow = (r: OutboxRecord): OutboxRow => ({
 const idList = (ids: readonly number[]) => ids.join(',')
 const idMatch = "id = any(string_to_array($1::text, ',')::bigint[])"
 
-export async function fetchPending(db: Queryable, limit: number): Promise<OutboxRow[]> {
-  const rows = await db.query<OutboxRecord>(
-    `select * from ${outboxTable} where status = 'pending' order by id limit $1::int`,
-    [limit],
-  )
+/**
+ * The oldest pending rows, leaving out `except` (rows under way, not marked yet). Always a fresh scan from the
+ * oldest pending id, never a cursor: a row committed late with a smaller id is picked up in id order.
+ */
+export async function fetchPending(db: Queryable, limit: number, except: readonly number[] = []): Promise<OutboxRow[]> {
+  const rows = except.length
+    ? await db.query<OutboxRecord>(
+        `select * from ${outboxTable} where status = 'pending'
+         and id <> all(string_to_array($2::text, ',')::bigint[]) order by id limit $1::int`,
+        [limit, idList(except)],
+      )
+    : await db.query<OutboxRecord>(`select * from ${outboxTable} where status = 'pending' order by id limit $1::int`, [
+        limit,
+      ])
   return rows.map(toRow)
 }
 

@@ -132,10 +132,23 @@ export function startOutboxRelay(db: Database, options: UserEventRelayOptions = 
   })
   relay.start()
   // The user-events topic and schemas are set up at start-up when Kafka is there; if not, the first publish
-  // retries it, so a service starts while the broker is down.
-  prepare(options.topic ?? USER_EVENTS_TOPIC).catch((error: unknown) =>
-    logger.warn({ err: messageOf(error) }, 'topic and schemas not ready yet; the relay retries on publish'),
+  // retries it, so a service starts while the broker is down. The producer connects meanwhile (producer id and
+  // topic metadata included), so the first batch waits for neither.
+  const startTopic = options.topic ?? USER_EVENTS_TOPIC
+  const notReady = (error: unknown) =>
+    logger.warn({ err: messageOf(error) }, 'topic, schemas or producer not ready yet; the relay retries on publish')
+  const connected = producer.warm([]).then(
+    () => true,
+    (error: unknown) => {
+      notReady(error)
+      return false
+    },
   )
+  prepare(startTopic)
+    .then(async () => {
+      if (await connected) await producer.partitionCounts([startTopic])
+    })
+    .catch(notReady)
 
   const refreshGauges = async () => {
     try {

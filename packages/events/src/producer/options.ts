@@ -34,13 +34,33 @@ export const PublisherOptionsSchema = Type.Object({
     overflow: Type.Union([Type.Literal('reject'), Type.Literal('spill')]),
     batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
   }),
-  /** The worker thread that owns the background producer. */
+  /** The worker thread that owns the background producer, and its send pipeline (docs/publishing-pipeline.md). */
   sendWorker: Type.Object({
     /**
      * Young generation of the send worker's V8 heap. The Kafka client allocates a few short-lived buffers per
      * record; at 16 MB the worker spent about 30% less CPU per event than with V8's default (bench/publish.ts).
      */
     youngGenerationMb: Type.Integer({ minimum: 1, maximum: 1024 }),
+    /**
+     * Produce requests under way at once. A partition is in at most one of them, so per-key order holds, failures
+     * included; while one request is at the broker the next is built (docs/publishing-pipeline.md).
+     */
+    maxInFlight: Type.Integer({ minimum: 1, maximum: 16 }),
+    /** A request takes the oldest waiting records of free partitions up to this many (one partition's run is never split). */
+    maxRequestRecords: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    /**
+     * How long a request smaller than `maxRequestRecords` may wait for more records. 0: it goes at once; records
+     * arriving while requests are under way still gather into the next one.
+     */
+    lingerMs: Type.Integer({ minimum: 0, maximum: 1_000 }),
+    /** Compression of record batches (the broker keeps them compressed). */
+    compression: Type.Union([
+      Type.Literal('none'),
+      Type.Literal('gzip'),
+      Type.Literal('snappy'),
+      Type.Literal('lz4'),
+      Type.Literal('zstd'),
+    ]),
   }),
   /** NDJSON file keeping events that failed every retry; re-sent on the next start. */
   spillFile: Type.String({ minLength: 1 }),
@@ -56,7 +76,13 @@ export const publisherDefaults = {
   // One layout for every topic we create: KafkaAdmin.ensureTopic fills it from GRIMOS_TOPIC_* or its defaults.
   topicLayout: {},
   queue: { capacity: 10_000, overflow: 'reject' as const, batchSize: 1_000 },
-  sendWorker: { youngGenerationMb: 16 },
+  sendWorker: {
+    youngGenerationMb: 16,
+    maxInFlight: 2,
+    maxRequestRecords: 500,
+    lingerMs: 0,
+    compression: 'none' as const,
+  },
 }
 
 /** Where spilled events go unless `spillFile` is passed: GRIMOS_SPILL_DIR, else .grimos/spill in the working directory. */

@@ -15,10 +15,14 @@ import { defaultSpillFile, PublisherOptionsSchema, publisherDefaults } from './o
 import { PackedBatchBuilder } from './packed-batch.ts'
 import { eventHeaders, toRecord } from './record.ts'
 import { sendWithRetries } from './retrying-send.ts'
-import { BatchSender } from './sender.ts'
+import { BatchSender, unsentOf } from './sender.ts'
 import { SpillBacklog } from './spill-backlog.ts'
 
-export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & {
+type PublisherSettings = Static<typeof PublisherOptionsSchema>
+
+export type PublisherOptions = Partial<Omit<PublisherSettings, 'sendWorker'>> & {
+  /** Fields left out keep their defaults. */
+  sendWorker?: Partial<PublisherSettings['sendWorker']>
   /** Called for every background event that failed all retries (it is spilled, not lost). */
   onBackgroundFailure?: (event: UserEvent, error: GrimError) => void
   metricsRegistry?: Registry
@@ -30,7 +34,8 @@ export type PublisherOptions = Partial<Static<typeof PublisherOptionsSchema>> & 
 }
 
 /** What the publisher needs of its background sender: ordered sends, held back after a failure until resume. */
-export type BatchSenderLike = Pick<BatchSender, 'send' | 'failInTurn' | 'resume' | 'giveUp' | 'abort' | 'close'>
+export type BatchSenderLike = Pick<BatchSender, 'send' | 'failInTurn' | 'resume' | 'giveUp' | 'abort' | 'close'> &
+  Partial<Pick<BatchSender, 'warm'>>
 
 export interface PublishResult {
   topic: string
@@ -75,8 +80,9 @@ export class EventPublisher {
   #closed = false
 
   constructor(input: PublisherOptions = {}) {
-    const { onBackgroundFailure, metricsRegistry, logger, serde, sender, ...rest } = input
-    this.options = resolveOptions('publisher', PublisherOptionsSchema, publisherDefaults, rest, {
+    const { onBackgroundFailure, metricsRegistry, logger, serde, sender, sendWorker, ...rest } = input
+    const settings = { ...rest, sendWorker: sendWorker && { ...publisherDefaults.sendWorker, ...sendWorker } }
+    this.options = resolveOptions('publisher', PublisherOptionsSchema, publisherDefaults, settings, {
       spillFile: defaultSpillFile(),
     })
     const connection = {
@@ -92,6 +98,12 @@ export class EventPublisher {
           retry: this.options.retry,
           deadlineMs: this.options.deadlineMs,
           youngGenerationMb: this.options.sendWorker.youngGenerationMb,
+          compression: this.options.sendWorker.compression,
+          pipeline: {
+            maxInFlight: this.options.sendWorker.maxInFlight,
+            maxRequestRecords: this.options.sendWorker.maxRequestRecords,
+            lingerMs: this.options.sendWorker.lingerMs,
+          },
         },
         (attempt, message) => this.#onRetry('background', attempt, message),
       )
@@ -147,9 +159,31 @@ export class EventPublisher {
         await admin.close()
       }
     }
-    await this.#serde.registerSchemas()
+    await Promise.all([this.#serde.registerSchemas(), this.#warm()])
     await this.#backlog.checkAtStart()
     this.#started = true
+  }
+
+  /**
+   * Both producers connect, get their producer ids and the topic's metadata now, and the send worker starts, so
+   * the first events do not wait for any of it. Best effort, and waited for at most `requestTimeoutMs`: a broker
+   * that is away now is retried by the sends, and must not hold start() up for the client's own retries.
+   */
+  async #warm(): Promise<void> {
+    const topic = this.options.topic
+    const warming = Promise.allSettled([this.#sender.warm?.(topic), this.#syncProducer.warm([topic])]).then(
+      (results) => {
+        for (const result of results)
+          if (result.status === 'rejected')
+            this.#log.warn({ err: messageOf(result.reason) }, 'publisher warm-up failed; the first sends will connect')
+      },
+    )
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      warming,
+      new Promise((resolve) => (timer = setTimeout(resolve, this.options.requestTimeoutMs))),
+    ])
+    clearTimeout(timer)
   }
 
   async #resend(events: UserEvent[]): Promise<void> {
@@ -273,7 +307,15 @@ export class EventPublisher {
     }
     return sent.then(
       () => this.#recordBackgroundSuccess(batch),
-      (error: unknown) => this.#keep(batch, error),
+      (error: unknown) => {
+        // Records of other partitions may have gone out before the failure: only the rest is kept.
+        const unsent = unsentOf(batch, error)
+        if (unsent.length < batch.length) {
+          const kept = new Set(unsent)
+          this.#recordBackgroundSuccess(batch.filter((item) => !kept.has(item)))
+        }
+        return this.#keep(unsent, error)
+      },
     )
   }
 

@@ -1,8 +1,9 @@
 // The messages between the publisher and its send worker (send-worker.ts). Kept apart so both sides import
 // the same shapes and neither imports the other.
-import type { ConnectionOptions, RecordPosition } from '../kafka/index.ts'
+import type { Compression, ConnectionOptions, RecordPosition } from '../kafka/index.ts'
 import type { Backoff } from '../retry/backoff.ts'
 import type { PackedBatch } from './packed-batch.ts'
+import type { PipelineLimits } from './send-pipeline.ts'
 
 export interface SendWorkerConfig {
   connection: ConnectionOptions
@@ -10,11 +11,15 @@ export interface SendWorkerConfig {
   deadlineMs: number
   /** V8's young generation of the worker's heap (see `sendWorker` in options.ts). */
   youngGenerationMb: number
+  compression: Compression
+  pipeline: PipelineLimits
 }
 
 export type ToWorker =
   /** A batch that fails for good holds back every later one until `resume`. */
   | { kind: 'send'; id: number; what: string; batch: PackedBatch }
+  /** Connect, get a producer id and the topic's metadata now, so the first send waits for none of it. */
+  | { kind: 'warm'; id: number; topic: string }
   /** The publisher kept the events of a failed batch: later batches may go out again. */
   | { kind: 'resume' }
   /** Shutdown: stop retrying; whatever is waiting fails at once, so the publisher can spill it. */
@@ -35,6 +40,8 @@ export interface SerializedError {
 
 export type FromWorker =
   | { kind: 'sent'; id: number; positions: RecordPosition[] }
-  | { kind: 'failed'; id: number; error: SerializedError }
+  /** `unsent`: indices of the batch's records that were not sent; undefined when none was. */
+  | { kind: 'failed'; id: number; error: SerializedError; unsent: number[] | undefined }
+  | { kind: 'warmed'; id: number; error?: SerializedError }
   | { kind: 'retry'; attempt: number; message: string }
   | { kind: 'closed' }

@@ -1,25 +1,30 @@
 // The worker thread behind EventPublisher: it owns the Kafka producer and the retries, so building record
-// batches, CRCs and socket writes run beside the service's event loop instead of on it. Batches go out one at a
-// time, in the order they were posted. After one fails for good, every later one is refused until the publisher
-// has kept the failed events and says `resume`: one user's events never overtake their own failed ones.
+// batches, CRCs and socket writes run beside the service's event loop instead of on it. Batches go through the
+// send pipeline (send-pipeline.ts): several requests under way, one per partition at a time, replies in the order
+// the batches were posted. After one fails for good, every later one is refused until the publisher has kept the
+// failed events and says `resume`: one user's events never overtake their own failed ones.
 import { parentPort, workerData } from 'node:worker_threads'
 import { asGrimError, GrimError, messageOf } from '../errors.ts'
 import { KafkaProducer } from '../kafka/index.ts'
 import { HeaderBufferCache, unpackBatch } from './packed-batch.ts'
 import { sendWithRetries } from './retrying-send.ts'
+import { SendPipeline } from './send-pipeline.ts'
 import type { FromWorker, SendWorkerConfig, SerializedError, ToWorker } from './send-protocol.ts'
 
 const port = parentPort
 if (!port) throw new Error('send-worker.ts runs as a worker thread of EventPublisher')
 const config = workerData as SendWorkerConfig
-const producer = new KafkaProducer(config.connection)
+const producer = new KafkaProducer(config.connection, { compression: config.compression })
 const headerBuffers = new HeaderBufferCache()
 const shutdown = new AbortController()
 /** Replaced after each give-up, so a later send retries again. */
 let giveUp = new AbortController()
-const waiting: ToWorker[] = []
-let blockedBy: string | undefined
-let running = false
+let closing = false
+
+/** Partition counts by topic, refreshed in the background when older than this. */
+const COUNT_MAX_AGE_MS = 30_000
+const counts = new Map<string, { count: number; at: number }>()
+const refreshing = new Set<string>()
 
 const reply = (message: FromWorker) => port.postMessage(message)
 
@@ -28,66 +33,92 @@ function serialize(error: unknown): SerializedError {
   return { code: typed.code, message: typed.message, retryable: typed.retryable, details: typed.details }
 }
 
-async function send(message: Extract<ToWorker, { kind: 'send' }>): Promise<void> {
-  if (blockedBy !== undefined) {
-    const error = new GrimError('GRIM_PUBLISH_FAILED', `${message.what} held back: ${blockedBy}`, { retryable: true })
-    return reply({ kind: 'failed', id: message.id, error: serialize(error) })
+function remember(found: Map<string, number>): void {
+  for (const [topic, count] of found) counts.set(topic, { count, at: Date.now() })
+}
+
+function partitionCount(topic: string): number | undefined {
+  const known = counts.get(topic)
+  if ((!known || Date.now() - known.at > COUNT_MAX_AGE_MS) && !refreshing.has(topic)) {
+    refreshing.add(topic)
+    producer
+      .partitionCounts([topic])
+      .then(remember, (error: unknown) =>
+        reply({ kind: 'retry', attempt: 0, message: `partition count of ${topic}: ${messageOf(error)}` }),
+      )
+      .finally(() => refreshing.delete(topic))
   }
+  return known?.count
+}
+
+async function send(records: Parameters<KafkaProducer['send']>[0], what: string) {
   const givenUp = giveUp.signal
   try {
-    const positions = await sendWithRetries(
-      message.what,
-      () => producer.send(unpackBatch(message.batch, headerBuffers)),
+    return await sendWithRetries(
+      what,
+      () => producer.send(records),
       config.retry,
       config.deadlineMs,
       (error, attempt) => reply({ kind: 'retry', attempt, message: messageOf(error) }),
       AbortSignal.any([shutdown.signal, givenUp]),
     )
-    reply({ kind: 'sent', id: message.id, positions })
   } catch (error) {
-    const failure =
-      givenUp.aborted && !shutdown.signal.aborted
-        ? new GrimError('GRIM_PUBLISH_FAILED', `${message.what} given up: the queue overflowed to the spill file`, {
-            retryable: true,
-            cause: error,
-          })
-        : error
-    blockedBy ??= `an earlier batch failed (${(failure as Error).message})`
-    reply({ kind: 'failed', id: message.id, error: serialize(failure) })
+    if (givenUp.aborted && !shutdown.signal.aborted)
+      throw new GrimError('GRIM_PUBLISH_FAILED', `${what} given up: the queue overflowed to the spill file`, {
+        retryable: true,
+        cause: error,
+      })
+    throw error
   }
 }
 
-async function run(): Promise<void> {
-  if (running) return
-  running = true
-  try {
-    for (let message = waiting.shift(); message; message = waiting.shift()) {
-      if (message.kind === 'send') await send(message)
-      else if (message.kind === 'resume') blockedBy = undefined
-      else if (message.kind === 'close') {
-        await producer.close()
-        reply({ kind: 'closed' })
-        port?.close()
-      }
-    }
-  } finally {
-    running = false
-  }
+const pipeline = new SendPipeline(config.pipeline, {
+  send,
+  partitionCount,
+  settled: (outcome) =>
+    reply(
+      outcome.ok
+        ? { kind: 'sent', id: outcome.id, positions: outcome.positions }
+        : { kind: 'failed', id: outcome.id, error: serialize(outcome.error), unsent: outcome.unsent },
+    ),
+})
+
+async function close(): Promise<void> {
+  closing = true
+  await pipeline.idle()
+  await producer.close()
+  reply({ kind: 'closed' })
+  port?.close()
 }
 
 port.on('message', (message: ToWorker) => {
-  // Abort acts at once, even on a send that is waiting between retries; everything else keeps its turn.
-  if (message.kind === 'abort') {
-    shutdown.abort()
-    blockedBy = 'the publisher is shutting down'
-    return
+  switch (message.kind) {
+    case 'send':
+      if (closing) {
+        const error = new GrimError('GRIM_CLOSED', `${message.what} refused: the sender is closed`)
+        return reply({ kind: 'failed', id: message.id, error: serialize(error), unsent: undefined })
+      }
+      return pipeline.add(message.id, message.what, unpackBatch(message.batch, headerBuffers))
+    case 'warm':
+      return void producer.warm([message.topic]).then(
+        (found) => {
+          remember(found)
+          reply({ kind: 'warmed', id: message.id })
+        },
+        (error: unknown) => reply({ kind: 'warmed', id: message.id, error: serialize(error) }),
+      )
+    case 'resume':
+      return pipeline.resume()
+    case 'abort':
+      // Acts at once, even on a send that is waiting between retries.
+      shutdown.abort()
+      return pipeline.stop('the publisher is shutting down')
+    case 'give-up':
+      pipeline.stop('the queue overflowed to the spill file')
+      giveUp.abort()
+      giveUp = new AbortController()
+      return
+    case 'close':
+      return void close()
   }
-  if (message.kind === 'give-up') {
-    blockedBy ??= 'the queue overflowed to the spill file'
-    giveUp.abort()
-    giveUp = new AbortController()
-    return
-  }
-  waiting.push(message)
-  void run()
 })

@@ -13,6 +13,21 @@ interface Pending {
 }
 
 const workerUrl = new URL('./send-worker.ts', import.meta.url)
+
+/** Indices of a failed batch's records that were not sent, when some were (the others are at the broker). */
+const unsentIndices = new WeakMap<GrimError, number[]>()
+
+/** Notes on a batch's error which of its records were not sent (the others reached the broker). */
+export function markUnsent(error: GrimError, unsent: number[]): GrimError {
+  unsentIndices.set(error, unsent)
+  return error
+}
+
+/** The records of the failed batch that still need keeping: all of them unless the worker said otherwise. */
+export function unsentOf<T>(items: T[], error: unknown): T[] {
+  const unsent = error instanceof GrimError ? unsentIndices.get(error) : undefined
+  return unsent ? unsent.map((i) => items[i] as T) : items
+}
 /** How long `close` waits for the worker to close its producer before stopping it. */
 const CLOSE_TIMEOUT_MS = 10_000
 
@@ -20,6 +35,7 @@ export class BatchSender {
   readonly #config: SendWorkerConfig
   readonly #onRetry: (attempt: number, message: string) => void
   readonly #pending = new Map<number, Pending>()
+  readonly #warming = new Map<number, { resolve: () => void; reject: (error: GrimError) => void }>()
   #worker: Worker | undefined
   #nextId = 1
   /** Settles after the newest send: a send that fails before reaching the worker waits for it. */
@@ -58,6 +74,28 @@ export class BatchSender {
     this.#worker?.ref()
     this.#last = sent.catch(() => undefined)
     return sent
+  }
+
+  /**
+   * Starts the worker, connects its producer (producer id included) and loads the topic's metadata. Rejects when
+   * the broker cannot be reached; sends retry on their own all the same.
+   */
+  warm(topic: string): Promise<void> {
+    if (this.#closing) return Promise.resolve()
+    const id = this.#nextId++
+    const warmed = new Promise<void>((resolve, reject) => this.#warming.set(id, { resolve, reject }))
+    try {
+      this.#post({ kind: 'warm', id, topic })
+    } catch (error) {
+      this.#warming.delete(id)
+      return Promise.reject(
+        new GrimError('GRIM_PUBLISH_FAILED', `the send worker could not start: ${messageOf(error)}`, { cause: error }),
+      )
+    }
+    this.#worker?.ref()
+    return warmed.finally(() => {
+      if (this.#pending.size === 0 && this.#warming.size === 0 && !this.#closing) this.#worker?.unref()
+    })
   }
 
   /**
@@ -131,16 +169,25 @@ export class BatchSender {
       return
     }
     if (message.kind === 'closed') return
+    if (message.kind === 'warmed') {
+      const warming = this.#warming.get(message.id)
+      this.#warming.delete(message.id)
+      if (!message.error) warming?.resolve()
+      else warming?.reject(new GrimError(message.error.code as GrimErrorCode, message.error.message))
+      return
+    }
     const pending = this.#pending.get(message.id)
     if (!pending) return
     this.#pending.delete(message.id)
-    if (this.#pending.size === 0 && !this.#closing) worker.unref()
+    if (this.#pending.size === 0 && this.#warming.size === 0 && !this.#closing) worker.unref()
     if (message.kind === 'sent') {
       pending.resolve(message.positions)
       return
     }
     const { code, message: text, retryable, details } = message.error
-    pending.reject(new GrimError(code as GrimErrorCode, text, { retryable, details }))
+    const error = new GrimError(code as GrimErrorCode, text, { retryable, details })
+    if (message.unsent) markUnsent(error, message.unsent)
+    pending.reject(error)
   }
 
   #lost(worker: Worker, reason: string): void {
@@ -151,5 +198,7 @@ export class BatchSender {
     const error = new GrimError('GRIM_PUBLISH_FAILED', reason, { retryable: true })
     for (const pending of this.#pending.values()) pending.reject(error)
     this.#pending.clear()
+    for (const warming of this.#warming.values()) warming.reject(error)
+    this.#warming.clear()
   }
 }

@@ -101,12 +101,20 @@ export class EventSerde {
 
   /** Registers (or, with autoRegister off, looks up) every catalog schema; call at start-up to fail early. */
   async registerSchemas(): Promise<RegisteredSchema[]> {
-    const registered: RegisteredSchema[] = []
-    // One at a time: under TopicNameStrategy all types share a subject and the order decides the versions.
-    for (const eventType of USER_EVENT_TYPES) {
-      const id = await this.schemaIdFor(eventType)
-      registered.push({ eventType, recordName: recordNameFor(eventType), subject: this.subjectFor(eventType), id })
+    const entry = (eventType: UserEventType, id: number): RegisteredSchema => ({
+      eventType,
+      recordName: recordNameFor(eventType),
+      subject: this.subjectFor(eventType),
+      id,
+    })
+    // Under TopicNameStrategy all types share a subject and the order decides the versions: one at a time.
+    // Otherwise each type has a subject of its own and they register side by side (a faster start-up).
+    if (this.#options.subjectStrategy !== 'TopicNameStrategy') {
+      const ids = await Promise.all(USER_EVENT_TYPES.map((eventType) => this.schemaIdFor(eventType)))
+      return USER_EVENT_TYPES.map((eventType, i) => entry(eventType, ids[i] as number))
     }
+    const registered: RegisteredSchema[] = []
+    for (const eventType of USER_EVENT_TYPES) registered.push(entry(eventType, await this.schemaIdFor(eventType)))
     return registered
   }
 

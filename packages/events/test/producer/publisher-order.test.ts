@@ -14,6 +14,7 @@ import { GrimError } from '../../src/errors.ts'
 import type { RecordPosition } from '../../src/kafka/index.ts'
 import { type BatchSenderLike, EventPublisher } from '../../src/producer/index.ts'
 import { HeaderBufferCache, type PackedBatch, unpackBatch } from '../../src/producer/packed-batch.ts'
+import { markUnsent } from '../../src/producer/sender.ts'
 import { SpillFile } from '../../src/producer/spill.ts'
 import { EventSerde } from '../../src/serde/index.ts'
 import { validInputs } from '../catalog/fixtures.ts'
@@ -35,6 +36,8 @@ class ModelSender implements BatchSenderLike {
   /** The events of the send that waits on a stalled broker right now, so a test can act while it waits. */
   stalledOn: string[] = []
   readonly failing: Set<string>
+  /** Events of a failing batch that still reach the broker (other partitions), as the worker can report. */
+  partlySent = new Set<string>()
   #stalled = false
   #aborted = false
   #wake: () => void = () => undefined
@@ -75,7 +78,14 @@ class ModelSender implements BatchSenderLike {
       if (this.#heldBack) throw new GrimError('GRIM_PUBLISH_FAILED', `${what} held back`, { retryable: true })
       if (ids.some((id) => this.failing.delete(id))) {
         this.#heldBack = true
-        throw new GrimError('GRIM_PUBLISH_FAILED', `${what} failed`, { retryable: true })
+        const error = new GrimError('GRIM_PUBLISH_FAILED', `${what} failed`, { retryable: true })
+        const sent = ids.filter((id) => this.partlySent.has(id))
+        if (sent.length === 0) throw error
+        this.delivered.push(...sent)
+        throw markUnsent(
+          error,
+          ids.flatMap((id, i) => (this.partlySent.has(id) ? [] : [i])),
+        )
       }
       this.delivered.push(...ids)
       return []
@@ -164,6 +174,24 @@ test('an event spilled while a re-send runs is not stranded: it goes out before 
   await publisher.flush(5_000)
   assert.equal(await spill.count(), 0, 'nothing left behind in the spill file')
   assert.deepEqual(sender.delivered, ['e1', 'e2', 'e3'])
+})
+
+test('a batch sent in part keeps only its unsent events, and they go out again ahead of newer ones', async () => {
+  const sender = new ModelSender(['e2'])
+  sender.partlySent = new Set(['e1', 'e3'])
+  const { publisher, spill } = publisherWith(sender, { capacity: 100, overflow: 'reject', batchSize: 4 })
+  await publisher.start()
+  for (let n = 1; n <= 4; n++) publisher.publishInBackground(input(n))
+  await publisher.flush(5_000)
+  assert.deepEqual(sender.delivered, ['e1', 'e3'], 'e1 and e3 reached the broker with the failed batch')
+  assert.equal(await spill.count(), 2, 'only e2 and e4 are kept')
+  publisher.publishInBackground(input(5))
+  await publisher.flush(5_000)
+  await eventually(
+    () => sender.delivered.length,
+    (n) => n === 5,
+  )
+  assert.deepEqual(sender.delivered, ['e1', 'e3', 'e2', 'e4', 'e5'], 'nothing sent twice; e5 after the kept ones')
 })
 
 test('with overflow "spill", a full queue spills in call order: older events first', async () => {

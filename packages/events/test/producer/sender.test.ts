@@ -4,6 +4,11 @@ import { createTestTopic, kafkaBrokers, readAll } from '../../../../test/support
 import { PackedBatchBuilder } from '../../src/producer/packed-batch.ts'
 import { BatchSender } from '../../src/producer/sender.ts'
 
+const worker = {
+  youngGenerationMb: 16,
+  compression: 'none' as const,
+  pipeline: { maxInFlight: 2, maxRequestRecords: 500, lingerMs: 0 },
+}
 const retry = { initialDelayMs: 20, multiplier: 2, maxDelayMs: 50, jitter: 0, maxAttempts: 3 }
 
 function batch(topic: string, values: string[]) {
@@ -16,7 +21,7 @@ function batch(topic: string, values: string[]) {
 test('batches posted back to back reach the broker in the order they were posted', async () => {
   const topic = await createTestTopic('sender', 1)
   const sender = new BatchSender(
-    { connection: { bootstrapBrokers: kafkaBrokers }, retry, deadlineMs: 10_000, youngGenerationMb: 16 },
+    { connection: { bootstrapBrokers: kafkaBrokers }, retry, deadlineMs: 10_000, ...worker },
     () => {
       throw new Error('no retry expected')
     },
@@ -46,7 +51,7 @@ test('after a batch fails for good, later ones are held back until resume', asyn
       connection: { bootstrapBrokers: ['127.0.0.1:1'], requestTimeoutMs: 200 },
       retry,
       deadlineMs: 300,
-      youngGenerationMb: 16,
+      ...worker,
     },
     () => undefined,
   )
@@ -70,7 +75,7 @@ test('after a batch fails for good, later ones are held back until resume', asyn
 test('a worker that dies fails its batches (to be kept), holds later ones back, and is replaced after resume', async () => {
   // No broker list: the worker's producer refuses its options at start-up, so the worker dies.
   const sender = new BatchSender(
-    { connection: { bootstrapBrokers: [] }, retry, deadlineMs: 300, youngGenerationMb: 16 },
+    { connection: { bootstrapBrokers: [] }, retry, deadlineMs: 300, ...worker },
     () => undefined,
   )
   after(() => sender.close())
@@ -87,7 +92,7 @@ test('give-up fails the batch being retried and those waiting at once, holds lat
       connection: { bootstrapBrokers: ['127.0.0.1:1'], requestTimeoutMs: 200 },
       retry: { initialDelayMs: 100, multiplier: 1, maxDelayMs: 100, jitter: 0, maxAttempts: 1_000 },
       deadlineMs: 60_000,
-      youngGenerationMb: 16,
+      ...worker,
     },
     () => undefined,
   )
