@@ -8,8 +8,11 @@ import { retryTopicOf } from './options.ts'
 
 export class PartitionOffsetTracker {
   readonly #queue: bigint[] = []
+  /** Parallel to the queue: 1 where that offset finished ahead of the lowest unfinished one. */
+  readonly #done: number[] = []
   #head = 0
-  readonly #finished = new Set<bigint>()
+  /** Offsets past the head that finished already (1 in `#done`). */
+  #finishedAhead = 0
   #highest: bigint | undefined
   #committed: bigint | undefined
 
@@ -17,27 +20,57 @@ export class PartitionOffsetTracker {
   track(offset: bigint): boolean {
     if (this.#highest !== undefined && offset <= this.#highest) return false
     this.#queue.push(offset)
+    this.#done.push(0)
     this.#highest = offset
     return true
   }
 
   /** The record's outcome is final (handled, dead-lettered, or handed to the retry topic). */
   finish(offset: bigint): void {
-    // Records mostly finish in arrival order: the lowest unfinished one then needs no set entry at all.
-    if (this.#head < this.#queue.length && this.#queue[this.#head] === offset) {
+    const queue = this.#queue
+    // Records mostly finish in arrival order: the lowest unfinished one then needs no mark at all.
+    if (this.#head < queue.length && queue[this.#head] === offset) {
       this.#head++
-      if (this.#finished.size > 0)
-        while (this.#head < this.#queue.length && this.#finished.delete(this.#queue[this.#head] as bigint)) this.#head++
-    } else this.#finished.add(offset)
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#head)
+      if (this.#finishedAhead > 0)
+        while (this.#head < queue.length && this.#done[this.#head] === 1) {
+          this.#head++
+          this.#finishedAhead--
+        }
+    } else {
+      // Out of order (a DLQ write or a retry holds an earlier one): marked in place, no set of bigints to hash.
+      const index = this.#indexOf(offset)
+      if (index < 0 || this.#done[index] === 1) return
+      this.#done[index] = 1
+      this.#finishedAhead++
+    }
+    if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      queue.splice(0, this.#head)
+      this.#done.splice(0, this.#head)
       this.#head = 0
     }
   }
 
+  /** Where `offset` waits in the queue, or -1. Offsets are mostly consecutive, so the first guess usually hits. */
+  #indexOf(offset: bigint): number {
+    const queue = this.#queue
+    let low = this.#head
+    let high = queue.length - 1
+    if (low > high || offset < (queue[low] as bigint) || offset > (queue[high] as bigint)) return -1
+    const guess = low + Number(offset - (queue[low] as bigint))
+    if (guess <= high && queue[guess] === offset) return guess
+    while (low <= high) {
+      const middle = (low + high) >>> 1
+      const found = queue[middle] as bigint
+      if (found === offset) return middle
+      if (found < offset) low = middle + 1
+      else high = middle - 1
+    }
+    return -1
+  }
+
   /** Records received but not finished. */
   get pending(): number {
-    return this.#queue.length - this.#head - this.#finished.size
+    return this.#queue.length - this.#head - this.#finishedAhead
   }
 
   /**

@@ -32,11 +32,21 @@ export interface PairDeps {
   /** Produces the records in order; resolves once acknowledged, throws when the broker refused. */
   produce(records: OutgoingRecord[]): Promise<void>
   deadLetter(record: IncomingRecord, state: RetryState | undefined, failure: DeadLetterFailure): Promise<void>
+  /** Main-lane records no handler ran for, written together; resolves once every one is acknowledged. */
+  deadLetterMany(entries: readonly AsideDeadLetter[]): Promise<void>
   /** Called whenever a record's outcome became final, or a background step failed. */
   onProgress(): void
   onError(error: unknown, context: string): void
   newToken(): string
   outages?: OutageMonitor
+}
+
+/** A main-lane record no handler ran for, on its way to the DLQ beside its key (see `#deadLetterAside`). */
+export interface AsideDeadLetter {
+  record: IncomingRecord
+  failure: DeadLetterFailure
+  eventType: string
+  reason: DeadLetterReason
 }
 
 export class PartitionPair {
@@ -57,6 +67,9 @@ export class PartitionPair {
   /** Main records waiting for the retry partition to be read up to `#gateOffset`. */
   #gated: IncomingRecord[] | undefined = []
   #gateOffset: bigint | undefined
+  /** Dead letters set aside while the pair's previous batch of them is being written. */
+  #aside: AsideDeadLetter[] = []
+  #writingAside = false
 
   constructor(deps: PairDeps) {
     this.#deps = deps
@@ -218,15 +231,35 @@ export class PartitionPair {
 
   /**
    * A record no handler ran for cannot reorder a side effect, so its key moves on at once while its DLQ write
-   * completes; its offset is finished only once written, so no commit passes it. A poison flood on one key used to
-   * cost a broker round trip per record on that key's path. docs/consumer.md, "Dead letters".
+   * completes; its offset is finished only once written, so no commit passes it. Such dead letters go out in
+   * batches, one batch in flight per pair: the first goes at once, those that fail meanwhile wait for it and go
+   * together, so a poison flood costs one produce request per round trip, not a broker round trip (and an async
+   * chain) per record. docs/consumer.md, "Dead letters".
    */
   #deadLetterAside(key: string, record: IncomingRecord, result: Extract<DispatchResult, { kind: 'dead-letter' }>) {
     this.#advanceMain(key)
+    this.#aside.push({ record, failure: result.failure, eventType: result.eventType, reason: result.reason })
+    if (!this.#writingAside) this.#writeAside()
+  }
+
+  #writeAside(): void {
+    const batch = this.#aside
+    this.#aside = []
+    this.#writingAside = true
     this.#run(async () => {
-      if (await this.#settleFailure(key, record, result, firstAttemptState(record, 1))) {
-        this.main.finish(record.offset)
-        this.#deps.onProgress()
+      try {
+        const deps = this.#deps
+        if (!(await this.#writer.persist('writing to the dead-letter topic', () => deps.deadLetterMany(batch)))) return
+        for (const entry of batch) {
+          deps.metrics.dlqWrites.inc({ reason: entry.reason })
+          deps.metrics.count(entry.eventType, 'dead_lettered')
+          this.main.finish(entry.record.offset)
+        }
+        deps.onProgress()
+      } finally {
+        this.#writingAside = false
+        // Revoked: nothing more becomes final; the records are delivered again to whoever gets the partition.
+        if (this.#aside.length > 0 && !this.revoked) this.#writeAside()
       }
     })
   }

@@ -18,7 +18,7 @@ import {
   validateUserEvent,
 } from '../catalog/index.ts'
 import { validateDecoded } from '../catalog/validate.ts'
-import { GrimError, messageOf } from '../errors.ts'
+import { GrimError, messageOf, withoutStack } from '../errors.ts'
 import { resolveOptions } from '../options.ts'
 import { type BoundsCheck, BoundsViolation, boundsCheckFor, type DecodeLimits } from './bounds.ts'
 import { type CompatibilityLevel, EventSerdeOptionsSchema, eventSerdeDefaults, registryEnvironment } from './options.ts'
@@ -249,11 +249,17 @@ export class EventSerde {
 
   /** Splits the frame after checking the record's size, the first bound, before anything else is read. */
   #unframe(bytes: Uint8Array): ReturnType<typeof unframe> {
-    if (bytes && bytes.length > this.#limits.maxRecordBytes)
-      throw new GrimError(
-        'GRIM_DECODE_FAILED',
-        `cannot decode record: ${bytes.length} bytes exceed the limit of ${this.#limits.maxRecordBytes}`,
-        { details: { reason: 'record too large', size: bytes.length, limit: this.#limits.maxRecordBytes } },
+    const limit = this.#limits.maxRecordBytes
+    if (bytes && bytes.length > limit)
+      throw withoutStack(
+        () =>
+          new GrimError(
+            'GRIM_DECODE_FAILED',
+            `cannot decode record: ${bytes.length} bytes exceed the limit of ${limit}`,
+            {
+              details: { reason: 'record too large', size: bytes.length, limit },
+            },
+          ),
       )
     return unframe(bytes)
   }
@@ -272,10 +278,13 @@ export class EventSerde {
     } catch (error) {
       const details =
         error instanceof BoundsViolation ? { schemaId, reason: error.reason, offset: error.offset } : { schemaId }
-      throw new GrimError(
-        'GRIM_DECODE_FAILED',
-        `cannot decode record with schema id ${schemaId}: ${messageOf(error)}`,
-        { cause: error, details },
+      // The input's fault, not the code's: no stack frames (errors.ts, withoutStack).
+      throw withoutStack(
+        () =>
+          new GrimError('GRIM_DECODE_FAILED', `cannot decode record with schema id ${schemaId}: ${messageOf(error)}`, {
+            cause: error,
+            details,
+          }),
       )
     }
   }
