@@ -67,9 +67,9 @@ export class PartitionPair {
   /** Main records waiting for the retry partition to be read up to `#gateOffset`. */
   #gated: IncomingRecord[] | undefined = []
   #gateOffset: bigint | undefined
-  /** Dead letters set aside while the pair's previous batch of them is being written. */
+  /** Dead letters set aside in this turn of the event loop, written together at its end (`#writeAside`). */
   #aside: AsideDeadLetter[] = []
-  #writingAside = false
+  #asideTimer: NodeJS.Immediate | undefined
 
   constructor(deps: PairDeps) {
     this.#deps = deps
@@ -144,6 +144,8 @@ export class PartitionPair {
 
   /** Stops all work: no handler starts after this, waits and sends are abandoned (nothing more is final). */
   revoke(): Promise<void> {
+    // Dead letters already decided start now, before the abort: a write under way completes, and this waits for it.
+    this.#writeAside()
     this.#abort.abort()
     this.#deps.slots.cancel(this)
     if (this.#inFlight === 0) return Promise.resolve()
@@ -231,36 +233,31 @@ export class PartitionPair {
 
   /**
    * A record no handler ran for cannot reorder a side effect, so its key moves on at once while its DLQ write
-   * completes; its offset is finished only once written, so no commit passes it. Such dead letters go out in
-   * batches, one batch in flight per pair: the first goes at once, those that fail meanwhile wait for it and go
-   * together, so a poison flood costs one produce request per round trip, not a broker round trip (and an async
-   * chain) per record. docs/consumer.md, "Dead letters".
+   * completes; its offset is finished only once written, so no commit passes it. Such dead letters are gathered
+   * until the event loop's turn ends and written together: a poison flood costs one write (and one promise) per
+   * burst of fetched records, not a broker round trip and an async chain per record. docs/consumer.md, "Dead letters".
    */
   #deadLetterAside(key: string, record: IncomingRecord, result: Extract<DispatchResult, { kind: 'dead-letter' }>) {
     this.#advanceMain(key)
     this.#aside.push({ record, failure: result.failure, eventType: result.eventType, reason: result.reason })
-    if (!this.#writingAside) this.#writeAside()
+    this.#asideTimer ??= setImmediate(() => this.#writeAside())
   }
 
   #writeAside(): void {
+    clearImmediate(this.#asideTimer)
+    this.#asideTimer = undefined
     const batch = this.#aside
+    if (batch.length === 0) return
     this.#aside = []
-    this.#writingAside = true
     this.#run(async () => {
-      try {
-        const deps = this.#deps
-        if (!(await this.#writer.persist('writing to the dead-letter topic', () => deps.deadLetterMany(batch)))) return
-        for (const entry of batch) {
-          deps.metrics.dlqWrites.inc({ reason: entry.reason })
-          deps.metrics.count(entry.eventType, 'dead_lettered')
-          this.main.finish(entry.record.offset)
-        }
-        deps.onProgress()
-      } finally {
-        this.#writingAside = false
-        // Revoked: nothing more becomes final; the records are delivered again to whoever gets the partition.
-        if (this.#aside.length > 0 && !this.revoked) this.#writeAside()
+      const deps = this.#deps
+      if (!(await this.#writer.persist('writing to the dead-letter topic', () => deps.deadLetterMany(batch)))) return
+      for (const entry of batch) {
+        deps.metrics.dlqWrites.inc({ reason: entry.reason })
+        deps.metrics.count(entry.eventType, 'dead_lettered')
+        this.main.finish(entry.record.offset)
       }
+      deps.onProgress()
     })
   }
 

@@ -194,7 +194,11 @@ export class EventSerde {
   decodeCached(bytes: Uint8Array): UserEvent | undefined {
     const { schemaId, payload } = this.#unframe(bytes)
     const writer = this.#readyWriters.get(schemaId)
-    return writer && this.#decodeWith(schemaId, payload, writer, undefined)
+    if (writer) return this.#decodeWith(schemaId, payload, writer, undefined)
+    // An id the registry said it does not know fails here too: a flood of them costs no rejected promise each.
+    const unknown = this.#unknownIds.get(schemaId)
+    if (unknown && unknown.until > Date.now()) throw unknown.error
+    return undefined
   }
 
   /** Reads a framed record with its writer schema only, without validation: for inspecting dead letters. */
