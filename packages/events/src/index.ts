@@ -35,7 +35,11 @@ export type { Database, DatabaseOptions, Migration, Queryable } from './db/index
 export { migrate, migrateEventsSchema, openDatabase } from './db/index.ts'
 // Dedupe by event_id.
 export type { ProcessedEventKey, ProcessedEventStore } from './dedupe/index.ts'
-export { InMemoryProcessedEventStore, PostgresProcessedEventStore } from './dedupe/index.ts'
+export {
+  InMemoryProcessedEventStore,
+  PostgresProcessedEventStore,
+  type PostgresProcessedEventStoreOptions,
+} from './dedupe/index.ts'
 // Errors.
 export type { Dependency } from './dependency.ts'
 export { dependencyOutageOf, isDependencyOutage } from './dependency.ts'
