@@ -13,6 +13,8 @@ export class PartitionOffsetTracker {
   #head = 0
   /** Offsets past the head that finished already (1 in `#done`). */
   #finishedAhead = 0
+  /** Offsets finished before they were tracked (kept until they are, as the tracker always allowed). */
+  readonly #early = new Set<bigint>()
   #highest: bigint | undefined
   #committed: bigint | undefined
 
@@ -20,8 +22,12 @@ export class PartitionOffsetTracker {
   track(offset: bigint): boolean {
     if (this.#highest !== undefined && offset <= this.#highest) return false
     this.#queue.push(offset)
-    this.#done.push(0)
     this.#highest = offset
+    if (this.#early.size > 0 && this.#early.delete(offset)) {
+      // Taken into account when the head reaches it, as the earlier Set-based tracker did.
+      this.#done.push(1)
+      this.#finishedAhead++
+    } else this.#done.push(0)
     return true
   }
 
@@ -31,11 +37,10 @@ export class PartitionOffsetTracker {
     // Records mostly finish in arrival order: the lowest unfinished one then needs no mark at all.
     if (this.#head < queue.length && queue[this.#head] === offset) {
       this.#head++
-      if (this.#finishedAhead > 0)
-        while (this.#head < queue.length && this.#done[this.#head] === 1) {
-          this.#head++
-          this.#finishedAhead--
-        }
+      if (this.#finishedAhead > 0) this.#advance()
+    } else if (this.#highest === undefined || offset > this.#highest) {
+      this.#early.add(offset)
+      return
     } else {
       // Out of order (a DLQ write or a retry holds an earlier one): marked in place, no set of bigints to hash.
       const index = this.#indexOf(offset)
@@ -47,6 +52,14 @@ export class PartitionOffsetTracker {
       queue.splice(0, this.#head)
       this.#done.splice(0, this.#head)
       this.#head = 0
+    }
+  }
+
+  /** Moves the head past offsets that finished ahead of it. */
+  #advance(): void {
+    while (this.#head < this.#queue.length && this.#done[this.#head] === 1) {
+      this.#head++
+      this.#finishedAhead--
     }
   }
 

@@ -11,18 +11,21 @@ export const inMemoryProcessedEventStoreDefaults = {
 
 export const PostgresProcessedEventStoreOptionsSchema = Type.Object({
   /**
-   * Events ready together share one transaction, a savepoint each (group-commit.ts); `false`: one transaction per
-   * event, as before. `maxEvents` caps a transaction, `maxOpenBatches` how many are open at once.
+   * Opt-in: events ready together share one transaction, a savepoint each, one transaction at a time
+   * (group-commit.ts, docs/dedupe.md, which says what is still open about it); `false`: one transaction per event.
+   * `maxEvents` caps a transaction.
    */
   groupCommit: Type.Union([
     Type.Literal(false),
     Type.Object({
       maxEvents: Type.Integer({ minimum: 1, maximum: 10_000 }),
-      maxOpenBatches: Type.Integer({ minimum: 1, maximum: 64 }),
     }),
   ]),
 })
 
+/** What `groupCommit: {}` means. */
+export const groupCommitDefaults = { maxEvents: 500 }
+
 export const postgresProcessedEventStoreDefaults = {
-  groupCommit: { maxEvents: 500, maxOpenBatches: 2 },
+  groupCommit: false as false | { maxEvents: number },
 }

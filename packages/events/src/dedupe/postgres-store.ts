@@ -2,11 +2,15 @@ import { processedEventsTable } from '../db/migrations.ts'
 import type { Database, Queryable } from '../db/types.ts'
 import { resolveOptions } from '../options.ts'
 import { GroupCommit, type GroupCommitLimits } from './group-commit.ts'
-import { PostgresProcessedEventStoreOptionsSchema, postgresProcessedEventStoreDefaults } from './options.ts'
+import {
+  groupCommitDefaults,
+  PostgresProcessedEventStoreOptionsSchema,
+  postgresProcessedEventStoreDefaults,
+} from './options.ts'
 import type { ProcessedEventKey, ProcessedEventStore, RunOnceResult } from './types.ts'
 
 export interface PostgresProcessedEventStoreOptions {
-  /** Default `{ maxEvents: 500, maxOpenBatches: 2 }`; `false` for one transaction per event. */
+  /** `{}` or `{ maxEvents }` (default 500) for group commit (docs/dedupe.md); default `false`: one transaction per event. */
   groupCommit?: Partial<GroupCommitLimits> | false
 }
 
@@ -24,14 +28,13 @@ export class PostgresProcessedEventStore implements ProcessedEventStore {
   constructor(db: Database, options?: PostgresProcessedEventStoreOptions) {
     this.#db = db
     const { groupCommit } = options ?? {}
-    // A partial group-commit setting fills in from the defaults; the schema then checks the whole.
-    const defaults = postgresProcessedEventStoreDefaults.groupCommit
     const resolved = resolveOptions(
       'PostgreSQL processed-event store',
       PostgresProcessedEventStoreOptionsSchema,
       postgresProcessedEventStoreDefaults,
       {
-        groupCommit: groupCommit === false || groupCommit === undefined ? groupCommit : { ...defaults, ...groupCommit },
+        groupCommit:
+          groupCommit === false || groupCommit === undefined ? groupCommit : { ...groupCommitDefaults, ...groupCommit },
       },
     )
     this.#group = resolved.groupCommit === false ? undefined : new GroupCommit(db, resolved.groupCommit)

@@ -12,31 +12,35 @@ async function recordSideEffect(tx: Queryable | undefined, eventId: string): Pro
   await tx.query('insert into side_effects (event_id) values ($1)', [eventId])
 }
 
-testOnEachEngine('runOnce runs the work once per key, even when called concurrently', async (db) => {
-  await db.exec('create table side_effects (event_id text not null)')
-  const store = new PostgresProcessedEventStore(db)
-  const eventId = uuidv7()
-  const outcomes = await Promise.all(
-    Array.from({ length: 5 }, () =>
-      store.runOnce({ eventId, consumerGroup: group }, async (tx) => {
-        await recordSideEffect(tx, eventId)
-        await sleep(30)
-        return 'handled'
-      }),
-    ),
+for (const groupCommit of [false, {}] as const)
+  testOnEachEngine(
+    `runOnce runs the work once per key, even when called concurrently (group commit ${groupCommit ? 'on' : 'off'})`,
+    async (db) => {
+      await db.exec('create table side_effects (event_id text not null)')
+      const store = new PostgresProcessedEventStore(db, { groupCommit })
+      const eventId = uuidv7()
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          store.runOnce({ eventId, consumerGroup: group }, async (tx) => {
+            await recordSideEffect(tx, eventId)
+            await sleep(30)
+            return 'handled'
+          }),
+        ),
+      )
+      assert.equal(outcomes.filter((o) => o.ran).length, 1)
+      assert.deepEqual(
+        outcomes.find((o) => o.ran),
+        { ran: true, result: 'handled' },
+      )
+      const [row] = await db.query<{ n: number }>('select count(*)::int as n from side_effects')
+      assert.equal(row?.n, 1)
+      assert.equal(await store.has({ eventId, consumerGroup: group }), true)
+      assert.equal(await store.has({ eventId, consumerGroup: 'another-group' }), false, 'marks are per consumer group')
+      const other = await store.runOnce({ eventId, consumerGroup: 'another-group' }, async () => 'also')
+      assert.deepEqual(other, { ran: true, result: 'also' })
+    },
   )
-  assert.equal(outcomes.filter((o) => o.ran).length, 1)
-  assert.deepEqual(
-    outcomes.find((o) => o.ran),
-    { ran: true, result: 'handled' },
-  )
-  const [row] = await db.query<{ n: number }>('select count(*)::int as n from side_effects')
-  assert.equal(row?.n, 1)
-  assert.equal(await store.has({ eventId, consumerGroup: group }), true)
-  assert.equal(await store.has({ eventId, consumerGroup: 'another-group' }), false, 'marks are per consumer group')
-  const other = await store.runOnce({ eventId, consumerGroup: 'another-group' }, async () => 'also')
-  assert.deepEqual(other, { ran: true, result: 'also' })
-})
 
 testOnEachEngine('a throwing work leaves neither mark nor side effect, so a retry runs it again', async (db) => {
   await db.exec('create table side_effects (event_id text not null)')
@@ -77,7 +81,7 @@ testOnEachEngine('purgeOlderThan deletes only old marks', async (db) => {
 
 testOnEachEngine('group commit: one failing handler among many rolls back only its own writes and mark', async (db) => {
   await db.exec('create table side_effects (event_id text not null)')
-  const store = new PostgresProcessedEventStore(db)
+  const store = new PostgresProcessedEventStore(db, { groupCommit: {} })
   const keys = Array.from({ length: 40 }, () => ({ eventId: uuidv7(), consumerGroup: group }))
   const failing = new Set([keys[3]?.eventId, keys[17]?.eventId, keys[39]?.eventId])
   const transactions = new Set<unknown>()
@@ -138,9 +142,9 @@ testOnEachEngine('group commit: nothing is reported done before its transaction 
   )
 })
 
-testOnEachEngine('group commit off: one transaction per event, same outcomes', async (db) => {
+testOnEachEngine('group commit off (the default): one transaction per event, same outcomes', async (db) => {
   await db.exec('create table side_effects (event_id text not null)')
-  const store = new PostgresProcessedEventStore(db, { groupCommit: false })
+  const store = new PostgresProcessedEventStore(db)
   const key = { eventId: uuidv7(), consumerGroup: group }
   const outcomes = await Promise.all(
     [0, 1, 2].map(() => store.runOnce(key, (tx) => recordSideEffect(tx, key.eventId).then(() => 'handled'))),
