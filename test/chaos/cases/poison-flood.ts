@@ -34,14 +34,14 @@ export const poisonFlood: ChaosCase = {
   id: 'poison-flood',
   fault: 'poison flood: 10,000 hostile among 100,000 good',
   mustHold: 'every hostile record in the DLQ; every good one handled; no restart; ≥ 0.7× clean throughput',
-  method: `Two 6-partition topics get the same good \`user_login\` events over 1,000 keys (encoded by the real serde, written by a \`KafkaProducer\` in batches of 1,000); one of them also gets one hostile record after every 10th good one, on the key of that good event, in five kinds taken in turn: ${hostileKinds.join(', ')} (the length bombs are built from the record's own length fields with \`test/fuzz/mutations.ts\`). Then an identical \`createEventConsumer\` (defaults: in-memory dedupe, DLQ on; a new group each time) consumes each topic from the beginning, clean and dirty taking turns for three rounds, and counts handled events by event_id. Lost: good events not handled in a round plus hostile records missing from the DLQ (each must be there once per round; the DLQ is read back and each record told apart by headers the hostile ones carry, kind and number); DLQ: good events dead-lettered. Throughput: good events per second from the first handled to the last; the ratio is the fastest dirty round over the fastest clean one (the machine is shared: noise only ever slows a round down), with each round's own ratio and the CPU time the process used beside it.`,
+  method: `Two 6-partition topics get the same good \`user_login\` events over 1,000 keys (encoded by the real serde, written by a \`KafkaProducer\` in batches of 1,000); one of them also gets one hostile record after every 10th good one, on the key of that good event, in five kinds taken in turn: ${hostileKinds.join(', ')} (the length bombs are built from the record's own length fields with \`test/fuzz/mutations.ts\`). Then an identical \`createEventConsumer\` (defaults: in-memory dedupe, DLQ on; a new group each time) consumes each topic from the beginning, clean and dirty taking turns for three rounds (five in the full form), and counts handled events by event_id. Lost: good events not handled in a round plus hostile records missing from the DLQ (each must be there once per round; the DLQ is read back and each record told apart by headers the hostile ones carry, kind and number); DLQ: good events dead-lettered. Throughput: good events per second from the first handled to the last; the ratio is the fastest dirty round over the fastest clean one (the machine is shared: noise only ever slows a round down), with each round's own ratio and the CPU time the process used beside it.`,
   events: { short: 10_000, full: 100_000 },
   timeoutMs: { short: 180_000, full: 600_000 },
   run: (size, log) => run(size, log),
 }
 
 /** Clean and dirty consumptions alternate this many times: the machine is shared, so one pair proves little. */
-const rounds: Record<CaseSize, number> = { short: 3, full: 3 }
+const rounds: Record<CaseSize, number> = { short: 3, full: 5 }
 
 async function run(size: CaseSize, log: (line: string) => void): Promise<CaseResult> {
   const good = poisonFlood.events[size]
