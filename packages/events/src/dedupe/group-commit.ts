@@ -51,9 +51,9 @@ export class GroupCommit {
   }
 
   #pump(): void {
-    // One transaction at a time. Two open at once (the next batch's handlers running while the previous one
-    // commits) broke per-key order across a SIGKILL in the crash test, 6 runs in 7, for reasons not yet
-    // understood; one at a time passed every run (docs/dedupe.md).
+    // One transaction at a time. With two open at once (the next batch's handlers running while the previous one
+    // commits) the crash test at concurrency 128 found per-key order broken across a SIGKILL in 6 runs of 7, with
+    // one at a time in 1 of 4; not understood yet (docs/dedupe.md), hence opt-in and one at a time.
     if (this.#open || this.#waiting.length === 0) return
     const batch = this.#take()
     this.#open = true
