@@ -91,6 +91,12 @@ async function libraryComponents(): Promise<Component[]> {
       schema: dedupe.InMemoryProcessedEventStoreOptionsSchema,
       defaults: dedupe.inMemoryProcessedEventStoreDefaults,
     },
+    {
+      name: 'PostgresProcessedEventStore',
+      file: `${events}/dedupe/options.ts`,
+      schema: dedupe.PostgresProcessedEventStoreOptionsSchema,
+      defaults: dedupe.postgresProcessedEventStoreDefaults,
+    },
   ]
 }
 

@@ -174,6 +174,22 @@ export function isGrimError(error: unknown): error is GrimError {
   return error instanceof GrimError
 }
 
+/**
+ * Runs `make` with stack capture off: for errors about the INPUT, not the code (a hostile record that cannot be
+ * decoded), whose frames would only ever name the decoder. Capturing and formatting them (the DLQ keeps the stack
+ * as a header) cost more than the rest of a poison record's way to the DLQ; the message and details say what was
+ * wrong. Synchronous, so no other code sees the changed limit.
+ */
+export function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return make()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
 /** `error` itself when it is ours; anything else wrapped (as its cause) under `code`. */
 export function asGrimError(error: unknown, code: GrimErrorCode): GrimError {
   if (isGrimError(error)) return error

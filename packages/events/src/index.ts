@@ -32,11 +32,15 @@ export type {
 } from './consumer/index.ts'
 export { createEventConsumer, retryTopicOf } from './consumer/index.ts'
 // Databases (PostgreSQL or embedded PGlite), migrations.
-export type { Database, DatabaseOptions, Migration, Queryable } from './db/index.ts'
+export type { Database, DatabaseOptions, Migration, Queryable, Transaction } from './db/index.ts'
 export { migrate, migrateEventsSchema, openDatabase } from './db/index.ts'
 // Dedupe by event_id.
 export type { ProcessedEventKey, ProcessedEventStore } from './dedupe/index.ts'
-export { InMemoryProcessedEventStore, PostgresProcessedEventStore } from './dedupe/index.ts'
+export {
+  InMemoryProcessedEventStore,
+  PostgresProcessedEventStore,
+  type PostgresProcessedEventStoreOptions,
+} from './dedupe/index.ts'
 // Errors.
 export type { Dependency } from './dependency.ts'
 export { dependencyOutageOf, isDependencyOutage } from './dependency.ts'

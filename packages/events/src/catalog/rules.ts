@@ -42,7 +42,8 @@ export function businessViolations(event: Loose, nowMs: number): Violation[] {
   if (isObject(event.metadata) && event.metadata.source === '')
     out.push({ field: 'metadata.source', rule: 'non-empty', message: 'must name the publishing service' })
 
-  checkText(event, '', out, 0)
+  // The walk that names the field builds a path per field: only run it when something is wrong.
+  if (hasBadText(event, 0)) checkText(event, '', out, 0)
 
   if (data && event.event_type === 'user_login') checkLogin(data, out)
   if (data && event.event_type === 'user_email_verified') checkVerifiedEmail(data, out)
@@ -79,6 +80,18 @@ function checkText(value: unknown, path: string, out: Violation[], depth: number
     return
   }
   for (const key in value) checkText((value as Loose)[key], path ? `${path}.${key}` : key, out, depth + 1)
+}
+
+/** `checkText` without the field paths: whether any string in reach breaks the text rule. */
+function hasBadText(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return value.includes('\u0000') || !value.isWellFormed()
+  if (depth >= MAX_TEXT_DEPTH || value === null || typeof value !== 'object') return false
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasBadText(value[i], depth + 1)) return true
+    return false
+  }
+  for (const key in value) if (hasBadText((value as Loose)[key], depth + 1)) return true
+  return false
 }
 
 function checkLogin(data: Loose, out: Violation[]): void {

@@ -3,7 +3,7 @@
 // It sits on the encode hot path, so a valid event takes the fast route (avsc's generated checker plus
 // the rules); only an invalid one pays for the walk that names every field.
 import avro from 'avsc'
-import { EventValidationError, GrimError, type Violation } from '../errors.ts'
+import { EventValidationError, GrimError, type Violation, withoutStack } from '../errors.ts'
 import { avroViolations } from './avro-check.ts'
 import type { AvroType } from './avro-type.ts'
 import { isUserEventType, USER_EVENT_TYPES, type UserEvent } from './events.ts'
@@ -38,15 +38,18 @@ export function validateAgainst(type: AvroType, value: unknown, now: Date | numb
 /**
  * For a value the Avro decoder just produced with `type`: the structure already holds by construction (every
  * field present, every value of its declared type), so only the business rules run. A breach still gets the
- * full report, field paths included, like `validateAgainst`.
+ * full report, field paths included, like `validateAgainst`, without stack frames: it is the input's fault.
  */
 export function validateDecoded(type: AvroType, value: unknown, now: Date | number = Date.now()): UserEvent {
-  const event = asEventObject(value)
-  knownEventType(event)
-  const rules = businessViolations(event, typeof now === 'number' ? now : now.getTime())
-  if (rules.length === 0) return event as unknown as UserEvent
-  return validateAgainst(type, event, now)
+  const event = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : undefined
+  if (event && isUserEventType(event.event_type)) {
+    const rules = businessViolations(event, typeof now === 'number' ? now : now.getTime())
+    if (rules.length === 0) return event as unknown as UserEvent
+  }
+  return withoutStack(() => validateAgainst(type, value, now))
 }
+
+type Loose = Record<string, unknown>
 
 // avsc accepts a missing field that has a default; our JSON view wants every key present (null when empty).
 const defaultedPaths = new WeakMap<AvroType, string[][]>()

@@ -6,7 +6,7 @@ import type { UserEvent } from '../catalog/index.ts'
 import type { ProcessedEventStore } from '../dedupe/index.ts'
 import { type Dependency, dependencyOutageOf } from '../dependency.ts'
 import type { DeadLetterFailure } from '../dlq/headers.ts'
-import { GrimError, isGrimError, isRetryable } from '../errors.ts'
+import { GrimError, isGrimError, isRetryable, withoutStack } from '../errors.ts'
 import type { IncomingRecord } from '../kafka/index.ts'
 import type { ConsumerMetrics } from '../metrics/consumer.ts'
 import type { Backoff } from '../retry/backoff.ts'
@@ -141,7 +141,8 @@ export class Dispatcher {
     const { decoder } = this.#deps
     let event: UserEvent | undefined
     try {
-      if (!record.value) throw new GrimError('GRIM_DECODE_FAILED', 'record value is empty (a tombstone?)')
+      if (!record.value)
+        throw withoutStack(() => new GrimError('GRIM_DECODE_FAILED', 'record value is empty (a tombstone?)'))
       event = decoder.decodeCached?.(record.value)
       if (!event)
         return decoder.decode(record.value).then(

@@ -8,8 +8,13 @@ import { retryTopicOf } from './options.ts'
 
 export class PartitionOffsetTracker {
   readonly #queue: bigint[] = []
+  /** Parallel to the queue: 1 where that offset finished ahead of the lowest unfinished one. */
+  readonly #done: number[] = []
   #head = 0
-  readonly #finished = new Set<bigint>()
+  /** Offsets past the head that finished already (1 in `#done`). */
+  #finishedAhead = 0
+  /** Offsets finished before they were tracked (kept until they are, as the tracker always allowed). */
+  readonly #early = new Set<bigint>()
   #highest: bigint | undefined
   #committed: bigint | undefined
 
@@ -18,26 +23,67 @@ export class PartitionOffsetTracker {
     if (this.#highest !== undefined && offset <= this.#highest) return false
     this.#queue.push(offset)
     this.#highest = offset
+    if (this.#early.size > 0 && this.#early.delete(offset)) {
+      // Taken into account when the head reaches it, as the earlier Set-based tracker did.
+      this.#done.push(1)
+      this.#finishedAhead++
+    } else this.#done.push(0)
     return true
   }
 
   /** The record's outcome is final (handled, dead-lettered, or handed to the retry topic). */
   finish(offset: bigint): void {
-    // Records mostly finish in arrival order: the lowest unfinished one then needs no set entry at all.
-    if (this.#head < this.#queue.length && this.#queue[this.#head] === offset) {
+    const queue = this.#queue
+    // Records mostly finish in arrival order: the lowest unfinished one then needs no mark at all.
+    if (this.#head < queue.length && queue[this.#head] === offset) {
       this.#head++
-      if (this.#finished.size > 0)
-        while (this.#head < this.#queue.length && this.#finished.delete(this.#queue[this.#head] as bigint)) this.#head++
-    } else this.#finished.add(offset)
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#head)
+      if (this.#finishedAhead > 0) this.#advance()
+    } else if (this.#highest === undefined || offset > this.#highest) {
+      this.#early.add(offset)
+      return
+    } else {
+      // Out of order (a DLQ write or a retry holds an earlier one): marked in place, no set of bigints to hash.
+      const index = this.#indexOf(offset)
+      if (index < 0 || this.#done[index] === 1) return
+      this.#done[index] = 1
+      this.#finishedAhead++
+    }
+    if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      queue.splice(0, this.#head)
+      this.#done.splice(0, this.#head)
       this.#head = 0
     }
   }
 
+  /** Moves the head past offsets that finished ahead of it. */
+  #advance(): void {
+    while (this.#head < this.#queue.length && this.#done[this.#head] === 1) {
+      this.#head++
+      this.#finishedAhead--
+    }
+  }
+
+  /** Where `offset` waits in the queue, or -1. Offsets are mostly consecutive, so the first guess usually hits. */
+  #indexOf(offset: bigint): number {
+    const queue = this.#queue
+    let low = this.#head
+    let high = queue.length - 1
+    if (low > high || offset < (queue[low] as bigint) || offset > (queue[high] as bigint)) return -1
+    const guess = low + Number(offset - (queue[low] as bigint))
+    if (guess <= high && queue[guess] === offset) return guess
+    while (low <= high) {
+      const middle = (low + high) >>> 1
+      const found = queue[middle] as bigint
+      if (found === offset) return middle
+      if (found < offset) low = middle + 1
+      else high = middle - 1
+    }
+    return -1
+  }
+
   /** Records received but not finished. */
   get pending(): number {
-    return this.#queue.length - this.#head - this.#finished.size
+    return this.#queue.length - this.#head - this.#finishedAhead
   }
 
   /**

@@ -32,11 +32,21 @@ export interface PairDeps {
   /** Produces the records in order; resolves once acknowledged, throws when the broker refused. */
   produce(records: OutgoingRecord[]): Promise<void>
   deadLetter(record: IncomingRecord, state: RetryState | undefined, failure: DeadLetterFailure): Promise<void>
+  /** Main-lane records no handler ran for, written together; resolves once every one is acknowledged. */
+  deadLetterMany(entries: readonly AsideDeadLetter[]): Promise<void>
   /** Called whenever a record's outcome became final, or a background step failed. */
   onProgress(): void
   onError(error: unknown, context: string): void
   newToken(): string
   outages?: OutageMonitor
+}
+
+/** A main-lane record no handler ran for, on its way to the DLQ beside its key (see `#deadLetterAside`). */
+export interface AsideDeadLetter {
+  record: IncomingRecord
+  failure: DeadLetterFailure
+  eventType: string
+  reason: DeadLetterReason
 }
 
 export class PartitionPair {
@@ -57,6 +67,9 @@ export class PartitionPair {
   /** Main records waiting for the retry partition to be read up to `#gateOffset`. */
   #gated: IncomingRecord[] | undefined = []
   #gateOffset: bigint | undefined
+  /** Dead letters set aside in this turn of the event loop, written together at its end (`#writeAside`). */
+  #aside: AsideDeadLetter[] = []
+  #asideTimer: NodeJS.Immediate | undefined
 
   constructor(deps: PairDeps) {
     this.#deps = deps
@@ -131,6 +144,8 @@ export class PartitionPair {
 
   /** Stops all work: no handler starts after this, waits and sends are abandoned (nothing more is final). */
   revoke(): Promise<void> {
+    // Dead letters already decided start now, before the abort: a write under way completes, and this waits for it.
+    this.#writeAside()
     this.#abort.abort()
     this.#deps.slots.cancel(this)
     if (this.#inFlight === 0) return Promise.resolve()
@@ -218,16 +233,31 @@ export class PartitionPair {
 
   /**
    * A record no handler ran for cannot reorder a side effect, so its key moves on at once while its DLQ write
-   * completes; its offset is finished only once written, so no commit passes it. A poison flood on one key used to
-   * cost a broker round trip per record on that key's path. docs/consumer.md, "Dead letters".
+   * completes; its offset is finished only once written, so no commit passes it. Such dead letters are gathered
+   * until the event loop's turn ends and written together: a poison flood costs one write (and one promise) per
+   * burst of fetched records, not a broker round trip and an async chain per record. docs/consumer.md, "Dead letters".
    */
   #deadLetterAside(key: string, record: IncomingRecord, result: Extract<DispatchResult, { kind: 'dead-letter' }>) {
     this.#advanceMain(key)
+    this.#aside.push({ record, failure: result.failure, eventType: result.eventType, reason: result.reason })
+    this.#asideTimer ??= setImmediate(() => this.#writeAside())
+  }
+
+  #writeAside(): void {
+    clearImmediate(this.#asideTimer)
+    this.#asideTimer = undefined
+    const batch = this.#aside
+    if (batch.length === 0) return
+    this.#aside = []
     this.#run(async () => {
-      if (await this.#settleFailure(key, record, result, firstAttemptState(record, 1))) {
-        this.main.finish(record.offset)
-        this.#deps.onProgress()
+      const deps = this.#deps
+      if (!(await this.#writer.persist('writing to the dead-letter topic', () => deps.deadLetterMany(batch)))) return
+      for (const entry of batch) {
+        deps.metrics.dlqWrites.inc({ reason: entry.reason })
+        deps.metrics.count(entry.eventType, 'dead_lettered')
+        this.main.finish(entry.record.offset)
       }
+      deps.onProgress()
     })
   }
 

@@ -338,6 +338,12 @@ export class ConsumerRunner {
       deadLetter: async (record, state, failure) => {
         await sink.deadLetter(deadLetterSourceOf(record, state), this.#options.groupId, failure)
       },
+      deadLetterMany: async (entries) => {
+        const { groupId } = this.#options
+        const many = entries.map(({ record, failure }) => ({ source: deadLetterSourceOf(record, undefined), failure }))
+        if (sink.deadLetterMany) await sink.deadLetterMany(many, groupId)
+        else await Promise.all(many.map(({ source, failure }) => sink.deadLetter(source, groupId, failure)))
+      },
       onProgress: () => {
         this.#lastProgressAt = Date.now()
         if (this.#paused) this.#backpressure()

@@ -49,6 +49,11 @@ export interface EventDecoder {
 /** Writes a record to `<topic>.dlq`; the dlq's DeadLetterWriter fits. */
 export interface DeadLetterSink {
   deadLetter(source: DeadLetterSourceRecord, consumerGroup: string, failure: DeadLetterFailure): Promise<RecordPosition>
+  /** Several at once (optional; else `deadLetter` each): resolves once all are written, rejects if any is not. */
+  deadLetterMany?(
+    entries: readonly { source: DeadLetterSourceRecord; failure: DeadLetterFailure }[],
+    consumerGroup: string,
+  ): Promise<void>
   /** Readies the DLQ of each source topic before the first record is read (creates missing topics). */
   prepare?(sourceTopics: string[]): Promise<void>
 }

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs'
-import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pglite'
 import { databaseError, ownErrors } from './errors.ts'
-import type { AdvisoryLock, Database, Queryable } from './types.ts'
+import type { AdvisoryLock, Database, Queryable, Transaction } from './types.ts'
 
-function queryable(target: PGlite | Transaction): Queryable {
+function queryable(target: PGlite | PgliteTransaction): Queryable {
   return {
     async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
       try {
@@ -18,6 +18,33 @@ function queryable(target: PGlite | Transaction): Queryable {
         await target.exec(script)
       } catch (error) {
         throw databaseError(error)
+      }
+    },
+  }
+}
+
+/** PGlite keeps no books on failed statements: plain SAVEPOINT statements, numbered so that they can nest. */
+function transaction(tx: PgliteTransaction): Transaction {
+  const inner = queryable(tx)
+  let depth = 0
+  return {
+    ...inner,
+    async savepoint<T>(fn: (scope: Queryable) => Promise<T>): Promise<T> {
+      const name = `grimos_savepoint_${++depth}`
+      try {
+        await inner.query(`savepoint ${name}`)
+        let result: T
+        try {
+          result = await fn(inner)
+        } catch (error) {
+          await inner.query(`rollback to savepoint ${name}`)
+          await inner.query(`release savepoint ${name}`)
+          throw error
+        }
+        await inner.query(`release savepoint ${name}`)
+        return result
+      } finally {
+        depth--
       }
     },
   }
@@ -42,10 +69,10 @@ export async function openPglite(dataDir: string | undefined, schema: string): P
     schema,
     query: root.query,
     exec: root.exec,
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
       const own = ownErrors<T>()
       try {
-        return await pglite.transaction((tx) => fn(queryable(tx)).catch(own.mark))
+        return await pglite.transaction((tx) => fn(transaction(tx)).catch(own.mark))
       } catch (error) {
         throw own.map(error)
       }

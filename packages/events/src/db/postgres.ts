@@ -3,7 +3,7 @@
 import postgres from 'postgres'
 import { advisoryKeySql } from './advisory.ts'
 import { databaseError, isDatabaseUnreachable, ownErrors } from './errors.ts'
-import type { AdvisoryLock, Database, Queryable } from './types.ts'
+import type { AdvisoryLock, Database, Queryable, Transaction } from './types.ts'
 
 type Sql = postgres.Sql
 
@@ -23,6 +23,24 @@ function queryable(sql: Sql | postgres.TransactionSql): Queryable {
         await sql.unsafe(script).simple()
       } catch (error) {
         throw databaseError(error)
+      }
+    },
+  }
+}
+
+/**
+ * The driver's own savepoints: it tracks the failed statements of each scope, and one failed outside a savepoint
+ * scope would fail the whole transaction at its end, even when the caller caught it and rolled back by hand.
+ */
+function transaction(tx: postgres.TransactionSql): Transaction {
+  return {
+    ...queryable(tx),
+    async savepoint<T>(fn: (inner: Queryable) => Promise<T>): Promise<T> {
+      const own = ownErrors<T>()
+      try {
+        return (await tx.savepoint((inner) => fn(queryable(inner)).catch(own.mark))) as T
+      } catch (error) {
+        throw own.map(error)
       }
     },
   }
@@ -62,10 +80,10 @@ export async function openPostgres(url: string, schema: string, maxConnections: 
     schema,
     query: root.query,
     exec: root.exec,
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
       const own = ownErrors<T>()
       try {
-        return (await sql.begin((tx) => fn(queryable(tx)).catch(own.mark))) as T
+        return (await sql.begin((tx) => fn(transaction(tx)).catch(own.mark))) as T
       } catch (error) {
         throw own.map(error)
       }

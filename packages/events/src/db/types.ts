@@ -5,6 +5,15 @@ export interface Queryable {
   exec(script: string): Promise<void>
 }
 
+/** An open transaction. */
+export interface Transaction extends Queryable {
+  /**
+   * Runs `fn` in a savepoint: when it throws, its statements are rolled back (the rest of the transaction stands
+   * and goes on) and the error propagates. A statement that failed inside does not doom the transaction.
+   */
+  savepoint<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+}
+
 export type DatabaseEngine = 'postgres' | 'pglite'
 
 export interface Database extends Queryable {
@@ -12,7 +21,7 @@ export interface Database extends Queryable {
   /** The schema every unqualified name resolves to (the first entry of search_path). */
   readonly schema: string
   /** Commits when `fn` resolves, rolls back when it throws. On PGlite, transactions run one at a time. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
   /**
    * Tries to take a session-level advisory lock named `name` (scoped to the current schema) without waiting.
    * Resolves `undefined` when another holder has it. Used to elect one active worker per database.

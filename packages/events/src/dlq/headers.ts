@@ -63,6 +63,23 @@ export function errorClassOf(error: unknown): string {
 
 const MAX_STACK_BYTES = 8 * 1024
 
+/**
+ * Header values that repeat from one dead letter to the next (topic, group, error class), encoded once: a poison
+ * flood writes thousands a second. Bounded; read-only once made (producers only read header bytes).
+ */
+const repeatedValues = new Map<string, Buffer>()
+const REPEATED_VALUES_KEPT = 512
+
+function repeated(value: string): Buffer {
+  let bytes = repeatedValues.get(value)
+  if (!bytes) {
+    if (repeatedValues.size >= REPEATED_VALUES_KEPT) repeatedValues.clear()
+    bytes = Buffer.from(value)
+    repeatedValues.set(value, bytes)
+  }
+  return bytes
+}
+
 /** The original headers, untouched, plus the provenance and failure headers of a dead-lettered record. */
 export function buildDeadLetterHeaders(
   source: DeadLetterSource,
@@ -71,18 +88,23 @@ export function buildDeadLetterHeaders(
 ): Map<string, Buffer> {
   const error = failure.error instanceof Error ? failure.error : new Error(String(failure.error))
   const headers = new Map(source.headers)
-  const set = (name: string, value: string) => headers.set(name, Buffer.from(value))
-  set(DLQ_HEADERS.originalTopic, source.topic)
-  set(DLQ_HEADERS.originalPartition, String(source.partition))
-  set(DLQ_HEADERS.originalOffset, String(source.offset))
-  set(DLQ_HEADERS.originalTimestamp, String(source.timestamp))
-  set(DLQ_HEADERS.consumerGroup, consumerGroup)
-  set(DLQ_HEADERS.errorClass, errorClassOf(failure.error))
-  set(DLQ_HEADERS.errorMessage, error.message)
-  set(DLQ_HEADERS.errorStack, (error.stack ?? '').slice(0, MAX_STACK_BYTES))
-  set(DLQ_HEADERS.attempts, String(failure.attempts))
-  set(DLQ_HEADERS.firstFailureAt, failure.firstFailureAt.toISOString())
-  set(DLQ_HEADERS.lastFailureAt, failure.lastFailureAt.toISOString())
+  const firstFailureAt = Buffer.from(failure.firstFailureAt.toISOString())
+  headers.set(DLQ_HEADERS.originalTopic, repeated(source.topic))
+  headers.set(DLQ_HEADERS.originalPartition, repeated(String(source.partition)))
+  headers.set(DLQ_HEADERS.originalOffset, Buffer.from(String(source.offset)))
+  headers.set(DLQ_HEADERS.originalTimestamp, Buffer.from(String(source.timestamp)))
+  headers.set(DLQ_HEADERS.consumerGroup, repeated(consumerGroup))
+  headers.set(DLQ_HEADERS.errorClass, repeated(errorClassOf(failure.error)))
+  headers.set(DLQ_HEADERS.errorMessage, Buffer.from(error.message))
+  headers.set(DLQ_HEADERS.errorStack, Buffer.from((error.stack ?? '').slice(0, MAX_STACK_BYTES)))
+  headers.set(DLQ_HEADERS.attempts, repeated(String(failure.attempts)))
+  headers.set(DLQ_HEADERS.firstFailureAt, firstFailureAt)
+  headers.set(
+    DLQ_HEADERS.lastFailureAt,
+    failure.lastFailureAt === failure.firstFailureAt
+      ? firstFailureAt
+      : Buffer.from(failure.lastFailureAt.toISOString()),
+  )
   return headers
 }
 

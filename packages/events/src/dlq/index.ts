@@ -29,4 +29,9 @@ export type {
   ReplayOutcome,
   ReplaySkip,
 } from './types.ts'
-export { type DeadLetterSourceRecord, DeadLetterWriter, type DeadLetterWriterOptions } from './writer.ts'
+export {
+  type DeadLetterEntry,
+  type DeadLetterSourceRecord,
+  DeadLetterWriter,
+  type DeadLetterWriterOptions,
+} from './writer.ts'

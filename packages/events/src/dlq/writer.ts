@@ -35,6 +35,29 @@ interface QueuedDeadLetter {
   reject: (error: unknown) => void
 }
 
+export interface DeadLetterEntry {
+  source: DeadLetterSourceRecord
+  failure: DeadLetterFailure
+}
+
+/** A source record's DLQ record. The partition is chosen here (the client's rule for a key), so each record's
+ * offset follows from its batch's. */
+function recordFor(
+  topic: string,
+  partitions: number,
+  source: DeadLetterSourceRecord,
+  consumerGroup: string,
+  failure: DeadLetterFailure,
+): QueuedDeadLetter['record'] {
+  return {
+    topic,
+    partition: source.key ? partitionHash(source.key) % partitions : source.partition % partitions,
+    key: source.key,
+    value: source.value ?? null,
+    headers: buildDeadLetterHeaders(source, consumerGroup, failure),
+  }
+}
+
 /** Records per produce request; a flood beyond it goes out in several, in order. */
 const MAX_BATCH = 500
 /** Produce requests out at once (the idempotent producer keeps per-partition order for up to five). */
@@ -49,6 +72,8 @@ export class DeadLetterWriter {
   readonly #clients: HeldKafkaClients
   /** One creation attempt per DLQ topic, shared by concurrent calls; dropped on failure so it is retried. */
   readonly #ensured = new Map<string, Promise<number>>()
+  /** Partition counts of the DLQ topics known to exist. */
+  readonly #partitions = new Map<string, number>()
   readonly #queued: QueuedDeadLetter[] = []
   #inFlight = 0
 
@@ -63,27 +88,64 @@ export class DeadLetterWriter {
     for (const source of sourceTopics) await this.#ensureTopic(deadLetterTopicOf(source), source)
   }
 
-  async deadLetter(
+  deadLetter(
     source: DeadLetterSourceRecord,
     consumerGroup: string,
     failure: DeadLetterFailure,
   ): Promise<RecordPosition> {
     const topic = deadLetterTopicOf(source.topic)
-    const partitions = await this.#ensureTopic(topic, source.topic)
-    const headers = buildDeadLetterHeaders(source, consumerGroup, failure)
-    // The partition is chosen here (the client's rule for a key) so each record's offset follows from its batch's.
-    const partition = source.key ? partitionHash(source.key) % partitions : source.partition % partitions
-    const record = {
-      topic,
-      partition,
-      key: source.key,
-      value: source.value ?? null,
-      headers,
+    const partitions = this.#partitions.get(topic)
+    // The topic is known after its first dead letter (or `prepare`): no wait, no extra promise on a poison flood.
+    if (partitions === undefined)
+      return this.#ensureTopic(topic, source.topic).then(() => this.deadLetter(source, consumerGroup, failure))
+    let record: QueuedDeadLetter['record']
+    try {
+      record = recordFor(topic, partitions, source, consumerGroup, failure)
+    } catch (error) {
+      // An error whose message or stack cannot be read: the caller hears it as a failed write.
+      return Promise.reject(error)
     }
     return new Promise((resolve, reject) => {
       this.#queued.push({ record, resolve, reject })
       this.#pump()
     })
+  }
+
+  /**
+   * Several dead letters with one promise between them (no promise per record): resolves once every one is
+   * acknowledged, rejects on the first that is not. They go out in the order given, in as few requests as fit.
+   */
+  deadLetterMany(entries: readonly DeadLetterEntry[], consumerGroup: string): Promise<void> {
+    if (entries.length === 0) return Promise.resolve()
+    for (const { source } of entries) {
+      const topic = deadLetterTopicOf(source.topic)
+      if (!this.#partitions.has(topic))
+        return this.#ensureTopic(topic, source.topic).then(() => this.deadLetterMany(entries, consumerGroup))
+    }
+    let records: QueuedDeadLetter['record'][]
+    try {
+      records = entries.map(({ source, failure }) => {
+        const topic = deadLetterTopicOf(source.topic)
+        return recordFor(topic, this.#partitions.get(topic) as number, source, consumerGroup, failure)
+      })
+    } catch (error) {
+      // Nothing was queued; the caller hears it as a failed write.
+      return Promise.reject(error)
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<void>()
+    let left = records.length
+    let failed = false
+    const written = () => {
+      if (--left === 0 && !failed) resolve()
+    }
+    const refused = (error: unknown) => {
+      if (failed) return
+      failed = true
+      reject(error)
+    }
+    for (const record of records) this.#queued.push({ record, resolve: written, reject: refused })
+    this.#pump()
+    return promise
   }
 
   /**
@@ -129,7 +191,10 @@ export class DeadLetterWriter {
   #ensureTopic(topic: string, sourceTopic: string): Promise<number> {
     let pending = this.#ensured.get(topic)
     if (!pending) {
-      pending = this.#createLike(topic, sourceTopic)
+      pending = this.#createLike(topic, sourceTopic).then((partitions) => {
+        this.#partitions.set(topic, partitions)
+        return partitions
+      })
       pending.catch(() => this.#ensured.delete(topic))
       this.#ensured.set(topic, pending)
     }

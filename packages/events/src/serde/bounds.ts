@@ -5,7 +5,7 @@
 // Once this walk passes, every count avsc sees is backed by bytes or capped, so its allocation is bounded.
 // The walk allocates nothing and throws GRIM_DECODE_FAILED with the offset and the reason at the first violation.
 import type avro from 'avsc'
-import { GrimError } from '../errors.ts'
+import { GrimError, withoutStack } from '../errors.ts'
 
 export interface DecodeLimits {
   /** Largest framed record (bytes) that is decoded at all. */
@@ -59,7 +59,7 @@ export class BoundsViolation extends Error {
 }
 
 function fail(walk: Walk, reason: string): never {
-  throw new BoundsViolation(reason, walk.pos)
+  throw withoutStack(() => new BoundsViolation(reason, walk.pos))
 }
 
 // Zig-zag varint as Avro writes int and long. Java rejects a long of more than 10 bytes, and so do we; doubles keep

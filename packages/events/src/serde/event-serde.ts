@@ -18,7 +18,7 @@ import {
   validateUserEvent,
 } from '../catalog/index.ts'
 import { validateDecoded } from '../catalog/validate.ts'
-import { GrimError, messageOf } from '../errors.ts'
+import { GrimError, messageOf, withoutStack } from '../errors.ts'
 import { type OptionsInput, resolveOptions } from '../options.ts'
 import { type BoundsCheck, BoundsViolation, boundsCheckFor, type DecodeLimits } from './bounds.ts'
 import { EventSerdeOptionsSchema, eventSerdeDefaults, registryEnvironment } from './options.ts'
@@ -182,7 +182,11 @@ export class EventSerde {
   decodeCached(bytes: Uint8Array): UserEvent | undefined {
     const { schemaId, payload } = this.#unframe(bytes)
     const writer = this.#readyWriters.get(schemaId)
-    return writer && this.#decodeWith(schemaId, payload, writer, undefined)
+    if (writer) return this.#decodeWith(schemaId, payload, writer, undefined)
+    // An id the registry said it does not know fails here too: a flood of them costs no rejected promise each.
+    const unknown = this.#unknownIds.get(schemaId)
+    if (unknown && unknown.until > Date.now()) throw unknown.error
+    return undefined
   }
 
   /** Reads a framed record with its writer schema only, without validation: for inspecting dead letters. */
@@ -237,11 +241,17 @@ export class EventSerde {
 
   /** Splits the frame after checking the record's size, the first bound, before anything else is read. */
   #unframe(bytes: Uint8Array): ReturnType<typeof unframe> {
-    if (bytes && bytes.length > this.#limits.maxRecordBytes)
-      throw new GrimError(
-        'GRIM_DECODE_FAILED',
-        `cannot decode record: ${bytes.length} bytes exceed the limit of ${this.#limits.maxRecordBytes}`,
-        { details: { reason: 'record too large', size: bytes.length, limit: this.#limits.maxRecordBytes } },
+    const limit = this.#limits.maxRecordBytes
+    if (bytes && bytes.length > limit)
+      throw withoutStack(
+        () =>
+          new GrimError(
+            'GRIM_DECODE_FAILED',
+            `cannot decode record: ${bytes.length} bytes exceed the limit of ${limit}`,
+            {
+              details: { reason: 'record too large', size: bytes.length, limit },
+            },
+          ),
       )
     return unframe(bytes)
   }
@@ -260,10 +270,13 @@ export class EventSerde {
     } catch (error) {
       const details =
         error instanceof BoundsViolation ? { schemaId, reason: error.reason, offset: error.offset } : { schemaId }
-      throw new GrimError(
-        'GRIM_DECODE_FAILED',
-        `cannot decode record with schema id ${schemaId}: ${messageOf(error)}`,
-        { cause: error, details },
+      // The input's fault, not the code's: no stack frames (errors.ts, withoutStack).
+      throw withoutStack(
+        () =>
+          new GrimError('GRIM_DECODE_FAILED', `cannot decode record with schema id ${schemaId}: ${messageOf(error)}`, {
+            cause: error,
+            details,
+          }),
       )
     }
   }

@@ -1,6 +1,6 @@
 // The Confluent wire format: byte 0 is the magic byte 0, bytes 1-4 the schema id (big-endian), then the
 // Avro binary body. Any Confluent-compatible consumer (Java, Go, Python clients) reads what we write.
-import { GrimError } from '../errors.ts'
+import { GrimError, withoutStack } from '../errors.ts'
 
 export const MAGIC_BYTE = 0
 export const HEADER_LENGTH = 5
@@ -35,5 +35,5 @@ export function unframe(bytes: Uint8Array | null | undefined): Unframed {
 }
 
 function decodeFailed(reason: string): GrimError {
-  return new GrimError('GRIM_DECODE_FAILED', `cannot decode record: ${reason}`)
+  return withoutStack(() => new GrimError('GRIM_DECODE_FAILED', `cannot decode record: ${reason}`))
 }

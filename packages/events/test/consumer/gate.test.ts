@@ -27,6 +27,7 @@ function pairWith(dispatched: bigint[]): PartitionPair {
     metrics: createConsumerMetrics(new Registry()),
     produce: async () => undefined,
     deadLetter: async () => undefined,
+    deadLetterMany: async () => undefined,
     onProgress: () => undefined,
     onError: (error) => assert.fail(String(error)),
     newToken: () => 'token',

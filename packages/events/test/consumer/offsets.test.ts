@@ -65,3 +65,32 @@ test('pending counts unfinished records; span counts every offset held behind th
   assert.equal(tracker.span, 0)
   assert.equal(tracker.position, 100n)
 })
+
+test('long runs with gaps and late finishes: the watermark and pending hold across compaction', () => {
+  const tracker = new PartitionOffsetTracker()
+  // Every third offset missing (a compacted topic, transaction markers); every 11th record finishes 300 later.
+  const offsets: bigint[] = []
+  for (let i = 0n; offsets.length < 5_000; i++) if (i % 3n !== 2n) offsets.push(i)
+  for (const offset of offsets) tracker.track(offset)
+  const late: bigint[] = []
+  let finished = 0
+  for (const [i, offset] of offsets.entries()) {
+    if (i % 11 === 10) late.push(offset)
+    else {
+      tracker.finish(offset)
+      finished++
+    }
+    if (late.length > 300) {
+      tracker.finish(late.shift() as bigint)
+      finished++
+    }
+    assert.equal(tracker.pending, offsets.length - finished)
+    assert.equal(
+      tracker.position,
+      late[0] ?? (i + 1 < offsets.length ? offsets[i + 1] : (offsets.at(-1) as bigint) + 1n),
+    )
+  }
+  for (const offset of late) tracker.finish(offset)
+  assert.equal(tracker.pending, 0)
+  assert.equal(tracker.position, (offsets.at(-1) as bigint) + 1n)
+})

@@ -54,6 +54,7 @@ test('a barrier read back before its origin is finished still holds the origin u
       else await new Promise<void>((resolve) => (releaseFollower = resolve))
     },
     deadLetter: async () => undefined,
+    deadLetterMany: async () => undefined,
     onProgress: () => undefined,
     onError: (error) => assert.fail(String(error)),
     newToken: (() => {

@@ -95,6 +95,8 @@ test('an incompatible change is refused by the registry with GRIM_SCHEMA_INCOMPA
 test('decode errors: unknown schema id, garbage bytes, and a decoded event that breaks the rules', async () => {
   const payload = avroTypeFor('user_login').toBuffer(createUserEvent(validInputs.user_login))
   await assert.rejects(serde.decode(frame(2_000_000_000, payload)), hasCode('GRIM_SCHEMA_NOT_FOUND', /2000000000/))
+  // Once the registry said no, the consumer's synchronous path fails the same way without asking again.
+  assert.throws(() => serde.decodeCached(frame(2_000_000_000, payload)), hasCode('GRIM_SCHEMA_NOT_FOUND', /2000000000/))
   await assert.rejects(serde.decode(Buffer.from('definitely not avro')), hasCode('GRIM_DECODE_FAILED'))
   const id = await serde.schemaIdFor('user_login')
   await assert.rejects(serde.decode(frame(id, Buffer.from([0xff, 0xff, 0xff]))), hasCode('GRIM_DECODE_FAILED'))
