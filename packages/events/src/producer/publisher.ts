@@ -9,7 +9,7 @@ import { createProducerMetrics, type ProducerMetrics } from '../metrics/producer
 import { defaultRegistry } from '../metrics/registry.ts'
 import { resolveOptions } from '../options.ts'
 import { EventSerde } from '../serde/index.ts'
-import { withSpan } from '../tracing/propagation.ts'
+import { withProducerSpan } from '../tracing/propagation.ts'
 import { BackgroundQueue } from './background-queue.ts'
 import { defaultSpillFile, PublisherOptionsSchema, publisherDefaults } from './options.ts'
 import { PackedBatchBuilder } from './packed-batch.ts'
@@ -202,9 +202,8 @@ export class EventPublisher {
     // Older events of this user may wait in the spill file; they go first or this call fails.
     if (this.#backlog.pending) await this.#backlog.drain()
     try {
-      const [position] = await withSpan(
+      const [position] = await withProducerSpan(
         `${this.options.topic} publish`,
-        'producer',
         {
           'messaging.system': 'kafka',
           'messaging.destination.name': this.options.topic,

@@ -12,22 +12,17 @@ export function injectTraceHeaders(headers: Record<string, string>): Record<stri
   return headers
 }
 
-/** Runs `work` in a producer/consumer span; records failures on the span. */
-export async function withSpan<T>(
+/**
+ * Runs `work` in a producer span; records failures on the span. Consumers get no span of their own yet: the
+ * producer's `traceparent` travels in the record's headers (HandledRecord.headers), untouched through retries,
+ * the DLQ and replays, for a handler that starts one.
+ */
+export async function withProducerSpan<T>(
   name: string,
-  kind: 'producer' | 'consumer',
   attributes: Record<string, string | number>,
   work: (span: Span) => Promise<T>,
-  parentHeaders?: Map<string, Buffer>,
 ): Promise<T> {
-  const parent = parentHeaders
-    ? propagation.extract(context.active(), parentHeaders, {
-        get: (carrier, key) => carrier.get(key)?.toString(),
-        keys: (carrier) => [...carrier.keys()],
-      })
-    : context.active()
-  const spanKind = kind === 'producer' ? SpanKind.PRODUCER : SpanKind.CONSUMER
-  return tracer.startActiveSpan(name, { kind: spanKind, attributes }, parent, async (span) => {
+  return tracer.startActiveSpan(name, { kind: SpanKind.PRODUCER, attributes }, async (span) => {
     try {
       return await work(span)
     } catch (error) {
