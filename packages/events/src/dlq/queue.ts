@@ -1,7 +1,7 @@
 import { GrimError } from '../errors.ts'
 import { type ConnectionOptions, type IncomingRecord, KafkaRangeReader, type PartitionRange } from '../kafka/index.ts'
 import { type HeldKafkaClients, holdKafkaClients, type KafkaClients } from '../kafka/shared-clients.ts'
-import { resolveOptions } from '../options.ts'
+import { type OptionsInput, resolveOptions } from '../options.ts'
 import { readDeadLetterInfo } from './headers.ts'
 import { DeadLetterQueueOptionsSchema, deadLetterQueueDefaults, requireDlqTopic, statusTopicOf } from './options.ts'
 import {
@@ -29,12 +29,9 @@ import type {
   ReplayOutcome,
 } from './types.ts'
 
-export interface DeadLetterQueueOptions {
-  dlqTopic?: string
-  sourceTopic?: string
-  statusTopic?: string
+/** The data options come from the schema (options.ts); `connection` takes the full client settings (SASL, TLS). */
+export interface DeadLetterQueueOptions extends Omit<OptionsInput<typeof DeadLetterQueueOptionsSchema>, 'connection'> {
   connection?: ConnectionOptions
-  maxReplays?: number
   decoder?: DeadLetterDecoder
   observer?: DeadLetterObserver
   /** A producer and an admin shared with the rest of the process; the caller closes them. Default: its own. */

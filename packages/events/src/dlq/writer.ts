@@ -1,7 +1,7 @@
 import { GrimError } from '../errors.ts'
 import type { ConnectionOptions, RecordPosition } from '../kafka/index.ts'
 import { type HeldKafkaClients, holdKafkaClients, type KafkaClients } from '../kafka/shared-clients.ts'
-import { resolveOptions } from '../options.ts'
+import { type OptionsInput, resolveOptions } from '../options.ts'
 import { partitionHash } from '../producer/partition.ts'
 import { buildDeadLetterHeaders, type DeadLetterFailure, type DeadLetterSource } from './headers.ts'
 import { DeadLetterWriterOptionsSchema, deadLetterTopicOf, deadLetterWriterDefaults } from './options.ts'
@@ -12,15 +12,12 @@ export interface DeadLetterSourceRecord extends DeadLetterSource {
   value: Buffer | undefined
 }
 
-export interface DeadLetterWriterOptions {
+/** The data options come from the schema (options.ts); `connection` takes the full client settings (SASL, TLS). */
+export interface DeadLetterWriterOptions
+  extends Omit<OptionsInput<typeof DeadLetterWriterOptionsSchema>, 'connection'> {
   connection?: ConnectionOptions
   /** A producer and an admin shared with the rest of the process; the caller closes them. Default: its own. */
   clients?: KafkaClients
-  partitions?: number
-  replicationFactor?: number
-  minInsyncReplicas?: number
-  /** `retention.ms` of a DLQ topic this writer creates; default DLQ_RETENTION_MS (14 days). */
-  retentionMs?: number
 }
 
 interface QueuedDeadLetter {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { AdvisoryLock, Database } from '../db/types.ts'
 import { GrimError, isGrimError, isRetryable, messageOf } from '../errors.ts'
 import { libraryLogger } from '../logger.ts'
-import { resolveOptions } from '../options.ts'
+import { type OptionsInput, resolveOptions } from '../options.ts'
 import { backoffDelay } from '../retry/backoff.ts'
 import { sleep } from '../sleep.ts'
 import { OutboxRelayOptionsSchema, outboxRelayDefaults } from './options.ts'
@@ -19,19 +19,14 @@ import {
 } from './store.ts'
 import type { OutboxLogger, OutboxObserver, OutboxPublish, OutboxRow } from './types.ts'
 
-export interface OutboxRelayOptions {
+/** The data options come from the schema (options.ts); `backoff` may be given in part. */
+export interface OutboxRelayOptions extends Omit<OptionsInput<typeof OutboxRelayOptionsSchema>, 'backoff'> {
   publish: OutboxPublish
   /** Told about every row marked 'failed' (after it is marked and logged). */
   onFailure?: (row: OutboxRow, error: unknown) => void | Promise<void>
   observer?: OutboxObserver
   logger?: OutboxLogger
-  relayId?: string
-  pollIntervalMs?: number
-  batchSize?: number
-  pipelineBatches?: number
   backoff?: Partial<typeof outboxRelayDefaults.backoff>
-  sentRetentionMs?: number
-  cleanupIntervalMs?: number
 }
 
 const lockName = 'grimos_outbox_relay'
