@@ -3,14 +3,8 @@
 # The ACL table is the local stack's (infra/stack/acls.ts, explained in docs/security.md): keep the two in step.
 set -euo pipefail
 umask 077
-secret() { tr -d '\n' < "/run/secrets/$1"; }
-cat > /tmp/admin.properties <<PROPS
-security.protocol=SASL_SSL
-sasl.mechanism=SCRAM-SHA-512
-sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(secret kafka-admin)";
-ssl.truststore.type=PEM
-ssl.truststore.location=/tls/ca.pem
-PROPS
+. "$(dirname "$0")/lib.sh"
+write_admin_properties
 bs=kafka-1:9092,kafka-2:9092,kafka-3:9092
 bin=/opt/kafka/bin
 t=grimos.user-events

@@ -4,7 +4,7 @@
 # Kafka. Listeners: INTERNAL (SASL_SSL, services and inter-broker), EXTERNAL (SASL_SSL, the host), CONTROLLER (mTLS).
 set -euo pipefail
 umask 077
-secret() { tr -d '\n' < "/run/secrets/$1"; }
+. "$(dirname "$0")/lib.sh"
 : "${KAFKA_NODE_ID:?}" "${CLUSTER_ID:?}" "${EXTERNAL_PORT:?}"
 config=/tmp/server.properties
 store="$(secret tls-store-password)"
@@ -42,14 +42,7 @@ transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 group.initial.rebalance.delay.ms=3000
 PROPS
-# The health check's and kafka-init's client settings: the admin, over the internal listener.
-cat > /tmp/admin.properties <<PROPS
-security.protocol=SASL_SSL
-sasl.mechanism=SCRAM-SHA-512
-sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(secret kafka-admin)";
-ssl.truststore.type=PEM
-ssl.truststore.location=/tls/ca.pem
-PROPS
+write_admin_properties
 if [ ! -f /var/lib/kafka/data/meta.properties ]; then
   scram=()
   for user in admin broker auth-service event-consumer operator registry; do

@@ -4,9 +4,7 @@
 # Idempotent: what exists is kept. Secrets come from /run/secrets (deploy/dev-secrets/ or, in production, deploy/secrets/; mounted by compose).
 set -euo pipefail
 umask 077
-# RUN_SECRETS: where compose mounts the secrets (a test points it at a temporary directory).
-run_secrets=${RUN_SECRETS:-/run/secrets}
-secret() { tr -d '\n' < "$run_secrets/$1"; }
+. "$(dirname "$0")/lib.sh"
 
 # The committed development secrets (deploy/dev-secrets/) are public: refused in production, shouted about elsewhere.
 dev_only=$( (grep -l dev-only-insecure "$run_secrets"/* 2>/dev/null || true) | xargs -r -n1 basename | tr '\n' ' ')
