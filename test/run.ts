@@ -6,6 +6,7 @@ import { connect } from 'node:net'
 import { ensureConsoleBuilt } from '../console/web/build.ts'
 import { useAdminCredentials } from '../infra/stack/security.ts'
 import { down, infrastructure, up } from '../infra/stack/stack.ts'
+import { databaseUrl } from './support/database.ts'
 
 const phases: { name: string; args: string[] }[] = [
   {
@@ -46,7 +47,7 @@ function runPhase(args: string[]): Promise<number> {
 
 /** PostgreSQL answers on the test database's host and port, or `npm test` stops with one line saying so. */
 async function requirePostgres(): Promise<void> {
-  const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
+  const url = new URL(databaseUrl)
   const host = url.hostname || '127.0.0.1'
   const port = Number(url.port || 5432)
   const reachable = await new Promise<boolean>((resolve) => {

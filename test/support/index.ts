@@ -8,7 +8,7 @@ export const kafkaBootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:
 /** The same list as client options take it (a cluster's bootstrap names several brokers). */
 export const kafkaBrokers = kafkaBootstrap.split(',').map((broker) => broker.trim())
 export const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7'
-export const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export { databaseUrl } from './database.ts'
 
 export function uniqueName(prefix: string): string {
   return `test.${prefix}.${Date.now().toString(36)}.${randomBytes(3).toString('hex')}`

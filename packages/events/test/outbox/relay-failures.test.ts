@@ -9,7 +9,7 @@ import { kafkaError } from '../../src/kafka/errors.ts'
 import { enqueueOutboxEvent, fetchByStatus, OutboxRelay, type OutboxRow } from '../../src/outbox/index.ts'
 import { rowFailureStreakLimit } from '../../src/outbox/relay.ts'
 import { testOnEachEngine } from '../db/engines.ts'
-import { captureLogger, enqueueSequences, fastRelay } from './support.ts'
+import { captureLogger, enqueueSequences, fastRelay, runUntilDrained } from './support.ts'
 
 testOnEachEngine(
   'a row that can never be published is marked failed and reported; later rows keep flowing',
@@ -38,12 +38,7 @@ testOnEachEngine(
         published.push(...rows.map((r) => r.eventId))
       },
     })
-    relay.start()
-    try {
-      await relay.drain(5_000)
-    } finally {
-      await relay.stop()
-    }
+    await runUntilDrained(relay)
     assert.deepEqual(
       published,
       events.filter((e) => e !== poisoned),
@@ -123,12 +118,7 @@ testOnEachEngine('an invalid event fails alone; the rows around it are published
       published.push(...rows.map((r) => r.eventId))
     },
   })
-  relay.start()
-  try {
-    await relay.drain(5_000)
-  } finally {
-    await relay.stop()
-  }
+  await runUntilDrained(relay)
   assert.deepEqual(
     published,
     eventIds.filter((e) => e !== invalid),

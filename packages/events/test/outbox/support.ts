@@ -1,7 +1,7 @@
 // Helpers shared by the outbox tests. Not a test file itself.
 import { v7 as uuidv7 } from 'uuid'
 import type { Database } from '../../src/db/index.ts'
-import { enqueueOutboxEvent, type OutboxLogger } from '../../src/outbox/index.ts'
+import { enqueueOutboxEvent, type OutboxLogger, type OutboxRelay } from '../../src/outbox/index.ts'
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error'
@@ -67,5 +67,15 @@ export function assertOrderPerKey(
   for (let k = 0; k < keys; k++) {
     const got = nextSeq.get(`user-${k}`) ?? 0
     if (got !== perKey) throw new Error(`key user-${k}: ${got} of ${perKey} events arrived`)
+  }
+}
+
+/** Starts the relay, waits until nothing is pending (at most 5 s), and stops it whatever happened. */
+export async function runUntilDrained(relay: OutboxRelay): Promise<void> {
+  relay.start()
+  try {
+    await relay.drain(5_000)
+  } finally {
+    await relay.stop()
   }
 }
