@@ -39,3 +39,27 @@ export function writeSection(name: string, markdown: string): void {
 
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+/**
+ * Runs `work` under the inspector's CPU profiler when BENCH_CPU_PROFILE names a directory, writing
+ * `<label>-<time>.cpuprofile` there (open it in Chrome DevTools): a profile of the measured part only, without
+ * the set-up around it.
+ */
+export async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_CPU_PROFILE
+  if (!dir) return await work()
+  const { Session } = await import('node:inspector/promises')
+  const { mkdirSync, writeFileSync } = await import('node:fs')
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  try {
+    return await work()
+  } finally {
+    const { profile } = await session.post('Profiler.stop')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(`${dir}/${label}-${Date.now()}.cpuprofile`, JSON.stringify(profile))
+    session.disconnect()
+  }
+}

@@ -6,8 +6,13 @@ import { fileURLToPath } from 'node:url'
 import { useAdminCredentials } from '../infra/stack/security.ts'
 import { down, infrastructure, up } from '../infra/stack/stack.ts'
 
-const names = ['publish', 'latency', 'outbox', 'consume', 'http']
-const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const names = ['publish', 'e2e', 'outbox', 'consume', 'http']
+/** Earlier names that still work. */
+const aliases: Record<string, string> = { latency: 'e2e' }
+const chosen = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('-'))
+  .map((a) => aliases[a] ?? a)
 const selected = chosen.length ? chosen : names
 for (const name of selected) {
   if (!names.includes(name)) {

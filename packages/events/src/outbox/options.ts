@@ -13,7 +13,8 @@ export const OutboxRelayOptionsSchema = Type.Object({
   batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
   /**
    * Batches published back to back before the relay checks its lock and cleanup again. Within them, reading the
-   * next batch and marking the previous one overlap with publishing (one publish at a time, in id order).
+   * next batch and marking the previous one overlap with publishing, and a pipelining publish has several batches
+   * under way (docs/publishing-pipeline.md).
    */
   pipelineBatches: Type.Integer({ minimum: 1, maximum: 1_000 }),
   /** Backoff between attempts of a failing publish (no attempt limit: rows wait). */

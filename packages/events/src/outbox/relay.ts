@@ -3,6 +3,7 @@ import type { AdvisoryLock, Database } from '../db/types.ts'
 import { GrimError, isGrimError, isRetryable, messageOf } from '../errors.ts'
 import { libraryLogger } from '../logger.ts'
 import { type OptionsInput, resolveOptions } from '../options.ts'
+import { unsentOf } from '../producer/unsent.ts'
 import { backoffDelay } from '../retry/backoff.ts'
 import { sleep } from '../sleep.ts'
 import { OutboxRelayOptionsSchema, outboxRelayDefaults } from './options.ts'
@@ -17,11 +18,13 @@ import {
   purgeSent,
   recordAttemptFailed,
 } from './store.ts'
-import type { OutboxLogger, OutboxObserver, OutboxPublish, OutboxRow } from './types.ts'
+import type { OutboxLogger, OutboxObserver, OutboxPipeline, OutboxPublish, OutboxRow } from './types.ts'
 
 /** The data options come from the schema (options.ts); `backoff` may be given in part. */
 export interface OutboxRelayOptions extends Omit<OptionsInput<typeof OutboxRelayOptionsSchema>, 'backoff'> {
   publish: OutboxPublish
+  /** Set when `publish` pipelines (see OutboxPipeline); without it one publish is under way at a time. */
+  pipeline?: OutboxPipeline
   /** Told about every row marked 'failed' (after it is marked and logged). */
   onFailure?: (row: OutboxRow, error: unknown) => void | Promise<void>
   observer?: OutboxObserver
@@ -57,6 +60,7 @@ const needsOperator = (error: unknown) =>
 export class OutboxRelay {
   readonly #db: Database
   readonly #publish: OutboxPublish
+  readonly #pipeline: OutboxPipeline
   readonly #onFailure: OutboxRelayOptions['onFailure']
   readonly #observer: OutboxObserver
   readonly #logger: OutboxLogger
@@ -70,7 +74,7 @@ export class OutboxRelay {
   #rowFaults: { code: string; count: number } | undefined
 
   constructor(db: Database, options: OutboxRelayOptions) {
-    const { publish, onFailure, observer, logger, backoff, ...tunables } = options
+    const { publish, pipeline, onFailure, observer, logger, backoff, ...tunables } = options
     this.#options = resolveOptions(
       'outbox relay',
       OutboxRelayOptionsSchema,
@@ -79,6 +83,7 @@ export class OutboxRelay {
     )
     this.#db = db
     this.#publish = publish
+    this.#pipeline = pipeline ?? { batchesInFlight: 1, resume: () => undefined }
     this.#onFailure = onFailure
     this.#observer = observer ?? {}
     this.#logger = logger ?? libraryLogger('grimos-outbox-relay')
@@ -205,42 +210,50 @@ export class OutboxRelay {
 
   /**
    * Publishes up to `pipelineBatches` batches back to back; returns how many rows it handled (sent or failed) and
-   * throws when a batch must be retried later. The database works beside the broker: while batch N is published,
-   * batch N+1 is read (leaving out N's rows) and batch N-1 is marked sent. Batches are published one after the
-   * other, each once the previous one was acknowledged, so a key's rows go out in id order, failures included:
-   * nothing after a failed batch is published before it.
+   * throws when a batch must be retried later. The database works beside the broker: while batches are published,
+   * the next one is read (leaving out the rows under way) and the oldest acknowledged one is marked sent. With a
+   * pipelining publish several batches are under way at once (`OutboxPipeline`); otherwise each is published once
+   * the previous one was acknowledged. Either way a key's rows go out in id order, failures included.
    */
   async #relayBatch(): Promise<number> {
     const { batchSize, pipelineBatches } = this.#options
+    const underWay: { rows: OutboxRow[]; published: Promise<void> }[] = []
     let rows = await fetchPending(this.#db, batchSize)
     let handled = 0
     let marking: Promise<void> = Promise.resolve()
     let marked: OutboxRow[] = []
     try {
-      for (let n = 0; rows.length > 0; n++) {
-        const more = n + 1 < pipelineBatches && this.#running
-        // Rows being marked are still 'pending' until that update commits: left out as well.
+      for (let n = 0; rows.length > 0 || underWay.length > 0; n++) {
+        if (rows.length > 0) {
+          const published = this.#publish(rows)
+          // Awaited in turn below; a rejection must not count as unhandled meanwhile.
+          published.catch(() => undefined)
+          underWay.push({ rows, published })
+        }
+        const more = rows.length > 0 && n + 1 < pipelineBatches && this.#running
+        // Rows under way or being marked are still 'pending' until their mark commits: left out as well.
         const next = more
           ? fetchPending(
               this.#db,
               batchSize,
-              [...marked, ...rows].map((r) => r.id),
+              [...marked, ...underWay.flatMap((batch) => batch.rows)].map((r) => r.id),
             )
           : undefined
-        // A read that fails while the publish runs is reported after it (a rejection nobody awaits yet is not lost).
+        // A read that fails while batches settle is reported after them (a rejection nobody awaits yet is not lost).
         next?.catch(() => undefined)
-        try {
-          await this.#publish(rows)
-        } catch (error) {
-          await Promise.allSettled([next, marking])
-          // Only a row's own fault is worth isolating; anything else would fail every row the same way.
-          if (!isRowFault(error)) return await this.#retryLater(rows, error)
-          return handled + (await this.#relayOneByOne(rows))
+        while (underWay.length > 0 && (underWay.length >= this.#pipeline.batchesInFlight || !next)) {
+          const oldest = underWay.shift() as (typeof underWay)[number]
+          try {
+            await oldest.published
+          } catch (error) {
+            await Promise.allSettled([next, marking])
+            return handled + (await this.#afterFailure(oldest.rows, error, underWay))
+          }
+          await marking
+          marked = oldest.rows
+          marking = this.#sent(oldest.rows)
+          handled += oldest.rows.length
         }
-        await marking
-        marked = rows
-        marking = this.#sent(rows)
-        handled += rows.length
         rows = next ? await next : []
       }
     } finally {
@@ -250,12 +263,42 @@ export class OutboxRelay {
     return handled
   }
 
+  /**
+   * A batch failed: the batches after it fail too, or went out only for keys the failure did not touch. Every row
+   * that did go out is marked sent; the failed batch's unsent rows are retried later, or, when one of them is at
+   * fault, isolated; later batches' unsent rows stay pending, behind them in id order.
+   */
+  async #afterFailure(
+    rows: OutboxRow[],
+    error: unknown,
+    later: { rows: OutboxRow[]; published: Promise<void> }[],
+  ): Promise<number> {
+    const outcomes = await Promise.allSettled(later.map((batch) => batch.published))
+    const unsent = unsentOf(rows, error)
+    const skipped = new Set(unsent)
+    const sent = rows.filter((row) => !skipped.has(row))
+    outcomes.forEach((outcome, i) => {
+      const laterRows = (later[i] as (typeof later)[number]).rows
+      if (outcome.status === 'fulfilled') sent.push(...laterRows)
+      else {
+        const notSent = new Set(unsentOf(laterRows, outcome.reason))
+        sent.push(...laterRows.filter((row) => !notSent.has(row)))
+      }
+    })
+    if (sent.length > 0) await this.#sent(sent)
+    this.#pipeline.resume()
+    // Only a row's own fault is worth isolating; anything else would fail every row the same way.
+    if (!isRowFault(error)) return await this.#retryLater(unsent, error)
+    return sent.length + (await this.#relayOneByOne(unsent))
+  }
+
   /** Finds the faulty row(s) of a batch, keeping the others in order. */
   async #relayOneByOne(rows: OutboxRow[]): Promise<number> {
     for (const row of rows) {
       try {
         await this.#publish([row])
       } catch (error) {
+        this.#pipeline.resume()
         if (!isRowFault(error)) return await this.#retryLater([row], error)
         const streak = this.#countRowFault(error)
         if (streak >= rowFailureStreakLimit)

@@ -36,6 +36,18 @@ export interface OutboxRow {
  */
 export type OutboxPublish = (rows: OutboxRow[]) => Promise<void>
 
+/**
+ * What a publish that pipelines promises (the user-event relay's send worker does): `publish` may be called again
+ * before earlier calls settled, up to `batchesInFlight` calls; one call's rows never overtake an earlier call's rows
+ * of the same key; calls settle in the order they were made; and after one fails, every later call fails too (or
+ * sends only rows of keys the failure did not touch, naming the rest with `withUnsent`) until `resume()`.
+ */
+export interface OutboxPipeline {
+  batchesInFlight: number
+  /** The relay has dealt with a failure (its unsent rows stay pending): later calls may send again. */
+  resume(): void
+}
+
 /** Metric hooks; the relay calls them synchronously and ignores what they return. */
 export interface OutboxObserver {
   onPublished?(count: number): void

@@ -15,8 +15,9 @@ import { defaultSpillFile, PublisherOptionsSchema, publisherDefaults } from './o
 import { PackedBatchBuilder } from './packed-batch.ts'
 import { eventHeaders, toRecord } from './record.ts'
 import { sendWithRetries } from './retrying-send.ts'
-import { BatchSender, unsentOf } from './sender.ts'
+import { BatchSender } from './sender.ts'
 import { SpillBacklog } from './spill-backlog.ts'
+import { unsentOf } from './unsent.ts'
 
 type PublisherSettings = Static<typeof PublisherOptionsSchema>
 

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { asGrimError, GrimError, messageOf } from '../errors.ts'
 import { KafkaProducer } from '../kafka/index.ts'
 import { HeaderBufferCache, unpackBatch } from './packed-batch.ts'
+import { PartitionCounts } from './partition-counts.ts'
 import { sendWithRetries } from './retrying-send.ts'
 import { SendPipeline } from './send-pipeline.ts'
 import type { FromWorker, SendWorkerConfig, SerializedError, ToWorker } from './send-protocol.ts'
@@ -21,34 +22,16 @@ const shutdown = new AbortController()
 let giveUp = new AbortController()
 let closing = false
 
-/** Partition counts by topic, refreshed in the background when older than this. */
-const COUNT_MAX_AGE_MS = 30_000
-const counts = new Map<string, { count: number; at: number }>()
-const refreshing = new Set<string>()
+const counts = new PartitionCounts(
+  (topic) => producer.partitionCounts([topic]),
+  (topic, error) => reply({ kind: 'retry', attempt: 0, message: `partition count of ${topic}: ${messageOf(error)}` }),
+)
 
 const reply = (message: FromWorker) => port.postMessage(message)
 
 function serialize(error: unknown): SerializedError {
   const typed = asGrimError(error, 'GRIM_PUBLISH_FAILED')
   return { code: typed.code, message: typed.message, retryable: typed.retryable, details: typed.details }
-}
-
-function remember(found: Map<string, number>): void {
-  for (const [topic, count] of found) counts.set(topic, { count, at: Date.now() })
-}
-
-function partitionCount(topic: string): number | undefined {
-  const known = counts.get(topic)
-  if ((!known || Date.now() - known.at > COUNT_MAX_AGE_MS) && !refreshing.has(topic)) {
-    refreshing.add(topic)
-    producer
-      .partitionCounts([topic])
-      .then(remember, (error: unknown) =>
-        reply({ kind: 'retry', attempt: 0, message: `partition count of ${topic}: ${messageOf(error)}` }),
-      )
-      .finally(() => refreshing.delete(topic))
-  }
-  return known?.count
 }
 
 async function send(records: Parameters<KafkaProducer['send']>[0], what: string) {
@@ -74,7 +57,7 @@ async function send(records: Parameters<KafkaProducer['send']>[0], what: string)
 
 const pipeline = new SendPipeline(config.pipeline, {
   send,
-  partitionCount,
+  partitionCount: (topic) => counts.get(topic),
   settled: (outcome) =>
     reply(
       outcome.ok
@@ -102,7 +85,7 @@ port.on('message', (message: ToWorker) => {
     case 'warm':
       return void producer.warm([message.topic]).then(
         (found) => {
-          remember(found)
+          counts.remember(found)
           reply({ kind: 'warmed', id: message.id })
         },
         (error: unknown) => reply({ kind: 'warmed', id: message.id, error: serialize(error) }),

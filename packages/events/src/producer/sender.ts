@@ -5,7 +5,9 @@ import { Worker } from 'node:worker_threads'
 import { GrimError, type GrimErrorCode, messageOf } from '../errors.ts'
 import type { RecordPosition } from '../kafka/index.ts'
 import type { PackedBatch } from './packed-batch.ts'
+import { SendOrder } from './send-order.ts'
 import type { FromWorker, SendWorkerConfig, ToWorker } from './send-protocol.ts'
+import { withUnsent } from './unsent.ts'
 
 interface Pending {
   resolve: (positions: RecordPosition[]) => void
@@ -14,20 +16,6 @@ interface Pending {
 
 const workerUrl = new URL('./send-worker.ts', import.meta.url)
 
-/** Indices of a failed batch's records that were not sent, when some were (the others are at the broker). */
-const unsentIndices = new WeakMap<GrimError, number[]>()
-
-/** Notes on a batch's error which of its records were not sent (the others reached the broker). */
-export function markUnsent(error: GrimError, unsent: number[]): GrimError {
-  unsentIndices.set(error, unsent)
-  return error
-}
-
-/** The records of the failed batch that still need keeping: all of them unless the worker said otherwise. */
-export function unsentOf<T>(items: T[], error: unknown): T[] {
-  const unsent = error instanceof GrimError ? unsentIndices.get(error) : undefined
-  return unsent ? unsent.map((i) => items[i] as T) : items
-}
 /** How long `close` waits for the worker to close its producer before stopping it. */
 const CLOSE_TIMEOUT_MS = 10_000
 
@@ -38,10 +26,8 @@ export class BatchSender {
   readonly #warming = new Map<number, { resolve: () => void; reject: (error: GrimError) => void }>()
   #worker: Worker | undefined
   #nextId = 1
-  /** Settles after the newest send: a send that fails before reaching the worker waits for it. */
-  #last: Promise<unknown> = Promise.resolve()
-  /** Set when a send failed before reaching the worker: later ones are refused, as the worker would. */
-  #heldBackBy: string | undefined
+  /** A send that fails before reaching the worker fails in turn, and later ones are refused, as the worker would. */
+  readonly #order = new SendOrder()
   #aborted = false
   #closing: Promise<void> | undefined
 
@@ -53,10 +39,8 @@ export class BatchSender {
   /** Sends after every batch posted before it; resolves with the positions once the broker acknowledged all. */
   send(batch: PackedBatch, what: string): Promise<RecordPosition[]> {
     if (this.#closing) return this.failInTurn(new GrimError('GRIM_CLOSED', `${what} refused: the sender is closed`))
-    if (this.#heldBackBy !== undefined)
-      return this.failInTurn(
-        new GrimError('GRIM_PUBLISH_FAILED', `${what} held back: ${this.#heldBackBy}`, { retryable: true }),
-      )
+    const refused = this.#order.refusal(what)
+    if (refused) return refused
     const id = this.#nextId++
     const sent = new Promise<RecordPosition[]>((resolve, reject) => this.#pending.set(id, { resolve, reject }))
     try {
@@ -72,7 +56,7 @@ export class BatchSender {
     }
     // Unsettled sends keep the process alive; an idle worker does not.
     this.#worker?.ref()
-    this.#last = sent.catch(() => undefined)
+    this.#order.track(sent)
     return sent
   }
 
@@ -103,22 +87,19 @@ export class BatchSender {
    * back later ones until `resume`, so no later batch overtakes this one's events.
    */
   failInTurn(error: GrimError): Promise<never> {
-    this.#heldBackBy ??= `an earlier batch failed (${error.message})`
-    const failed = this.#last.then(() => Promise.reject(error))
-    this.#last = failed.catch(() => undefined)
-    return failed
+    return this.#order.failInTurn(error)
   }
 
   /** After a failure the worker refuses later batches (they would overtake the failed ones) until this. */
   resume(): void {
-    this.#heldBackBy = undefined
+    this.#order.resume()
     // A worker that does not exist yet holds nothing back; one that is closing takes no more work.
     if (this.#worker && !this.#closing) this.#worker.postMessage({ kind: 'resume' } satisfies ToWorker)
   }
 
   /** Stops retrying now and fails what waits (held back until `resume`), so it is kept ahead of newer events. */
   giveUp(): void {
-    this.#heldBackBy ??= 'the queue overflowed to the spill file'
+    this.#order.heldBackBy ??= 'the queue overflowed to the spill file'
     this.#worker?.postMessage({ kind: 'give-up' } satisfies ToWorker)
   }
 
@@ -186,15 +167,14 @@ export class BatchSender {
     }
     const { code, message: text, retryable, details } = message.error
     const error = new GrimError(code as GrimErrorCode, text, { retryable, details })
-    if (message.unsent) markUnsent(error, message.unsent)
-    pending.reject(error)
+    pending.reject(message.unsent ? withUnsent(error, message.unsent) : error)
   }
 
   #lost(worker: Worker, reason: string): void {
     if (this.#worker !== worker) return
     this.#worker = undefined
     // Whatever follows the lost batches must wait for the publisher to keep them, as after any failure.
-    if (this.#pending.size > 0) this.#heldBackBy ??= reason
+    if (this.#pending.size > 0) this.#order.heldBackBy ??= reason
     const error = new GrimError('GRIM_PUBLISH_FAILED', reason, { retryable: true })
     for (const pending of this.#pending.values()) pending.reject(error)
     this.#pending.clear()

@@ -14,8 +14,8 @@ import { GrimError } from '../../src/errors.ts'
 import type { RecordPosition } from '../../src/kafka/index.ts'
 import { type BatchSenderLike, EventPublisher } from '../../src/producer/index.ts'
 import { HeaderBufferCache, type PackedBatch, unpackBatch } from '../../src/producer/packed-batch.ts'
-import { markUnsent } from '../../src/producer/sender.ts'
 import { SpillFile } from '../../src/producer/spill.ts'
+import { withUnsent } from '../../src/producer/unsent.ts'
 import { EventSerde } from '../../src/serde/index.ts'
 import { validInputs } from '../catalog/fixtures.ts'
 
@@ -82,7 +82,7 @@ class ModelSender implements BatchSenderLike {
         const sent = ids.filter((id) => this.partlySent.has(id))
         if (sent.length === 0) throw error
         this.delivered.push(...sent)
-        throw markUnsent(
+        throw withUnsent(
           error,
           ids.flatMap((id, i) => (this.partlySent.has(id) ? [] : [i])),
         )
